@@ -1,0 +1,3 @@
+from openrvu.cli import main
+
+main()

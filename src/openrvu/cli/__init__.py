@@ -1,0 +1,15 @@
+"""The ``openrvu`` command line: thin Typer adapters over the library.
+
+Each concern registers its commands in its own module; this package only assembles them.
+"""
+
+from __future__ import annotations
+
+from openrvu.cli.app import app
+
+# Command modules register themselves on ``app`` when imported.
+from openrvu.cli import reference as _reference  # noqa: F401,E402
+
+
+def main() -> None:
+    app()
