@@ -20,8 +20,8 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 # Function words that carry no meaning in a search for a medical service.
 _STOPWORD_TEXT = """a an and are as at be by for from had has have i in into is it its me my of on or our
-    per so than that the their them then there these they this those to was we were what when where which who will with
-    you your please code codes cpt hcpcs cost price much how do does did get got need needs"""
+    per so than that the their them then there these they this those to was we were what when where which
+    who will with you your please code codes cpt hcpcs cost price much how do does did get got need needs"""
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 
