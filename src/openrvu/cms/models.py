@@ -147,3 +147,29 @@ class HcpcsLevel2Row:
     action_effective: date | None
     terminated: date | None
     action_code: str
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """A file a release (or a yearly table) was loaded from: name, what it is, hash and row count."""
+
+    name: str
+    kind: str  # "pprrvu", "gpci", "locco", "anes", "oppscap", "zip5", "hcpcs2"
+    sha256: str
+    rows: int
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    """A PFS release loaded in the reference database (e.g. RVU26C), immutable once stored."""
+
+    name: str  # "RVU26C"
+    year: int
+    quarter: str  # "A" (January) .. "D" (October)
+    effective_date: date
+    released_on: date | None  # the "RELEASED mm/dd/yyyy" date of the file, when it has one
+    title: str
+    conv_factor: Decimal  # the default (non-qualifying APM) conversion factor
+    conv_factor_qp: Decimal | None  # the qualifying APM participant CF, when a QPP file was loaded
+    rvu_rows: int
+    source_files: tuple[SourceFile, ...]  # the PPRRVU file(s) and the yearly files attached to the release
