@@ -74,6 +74,7 @@ CREATE TABLE IF NOT EXISTS zip5 (
     locality TEXT NOT NULL, rural TEXT NOT NULL,
     PRIMARY KEY (vintage, zip5)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS zip5_by_zip ON zip5 (zip5, vintage);
 
 CREATE TABLE IF NOT EXISTS hcpcs2 (
     vintage TEXT NOT NULL, hcpcs TEXT NOT NULL, is_modifier INTEGER NOT NULL,
@@ -81,6 +82,7 @@ CREATE TABLE IF NOT EXISTS hcpcs2 (
     added TEXT, action_effective TEXT, terminated TEXT, action_code TEXT NOT NULL,
     PRIMARY KEY (vintage, hcpcs, is_modifier)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS hcpcs2_by_code ON hcpcs2 (hcpcs, is_modifier, vintage);
 
 -- Per release and category: how many codes, how many without work RVU, and the sorted work RVUs
 -- (comma separated), so a lookup can place a code in its category without scanning the release.
