@@ -144,3 +144,11 @@ def make_user(db: Session) -> Callable[..., User]:
         return user
 
     return _make
+
+
+@pytest.fixture(scope="session")
+def catalog(reference):  # type: ignore[no-untyped-def]
+    """The tracker's catalog over the reference database built from the real CMS files."""
+    from openrvu.tracker.catalog import Catalog
+
+    return Catalog(reference)

@@ -84,3 +84,15 @@ class ImportLineError(InvalidInput):
 
     def __str__(self) -> str:
         return f"line {self.line}, column {self.column!r}: {self.message}"
+
+
+class FormErrors(InvalidInput):
+    """Several fields of one form are wrong: ``errors`` maps each field to its message."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        first = next(iter(errors))
+        super().__init__(first, errors[first], code="form")
+        self.errors = errors
+
+    def __str__(self) -> str:
+        return "; ".join(f"{k}: {v}" for k, v in self.errors.items())

@@ -1,0 +1,312 @@
+"""Log lines: idempotent create, owner-only read, edit and delete with a before/after audit trail.
+
+A user only ever sees their own lines: another user's line id answers ``NotFound`` (never
+"forbidden", which would confirm that the id exists). Every write re-prices the whole day of the
+lines it touches, because the lines of one date form one encounter.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from openrvu.pricing.modifiers import parse_modifiers
+from openrvu.pricing.pos import normalize_pos
+from openrvu.tracker import audit
+from openrvu.tracker.catalog import Catalog, LinePrice, LineSpec
+from openrvu.tracker.errors import FormErrors, InvalidInput, NotFound
+from openrvu.tracker.models import WRVU_SCALE, AuditLog, LogEntry, User, utcnow
+
+MAX_UNITS = 999
+MAX_FUTURE = timedelta(days=1)  # a clinician's "today" may be tomorrow in UTC
+_HCPCS = re.compile(r"^[0-9A-Z]{5}$")
+_KEY = re.compile(r"^[\x21-\x7e]{1,64}$")
+
+
+@dataclass(frozen=True, slots=True)
+class EntryForm:
+    """The raw fields of a log line as a form or API sends them (strings; blanks allowed)."""
+
+    date_of_service: str | date
+    hcpcs: str
+    modifiers: str | Sequence[str] = ""
+    units: str | int = 1
+    pos: str | None = None
+
+
+def parse_entry(user: User, form: EntryForm, *, today: date | None = None) -> LineSpec:
+    """Check the shape of each field and normalise it; ``FormErrors`` lists every bad field.
+
+    Whether the code, modifiers and POS exist is the catalog's job (``create_entry`` asks it).
+    """
+    errors: dict[str, str] = {}
+    today = today or utcnow().date()
+    day: date | None = None
+    if isinstance(form.date_of_service, date):
+        day = form.date_of_service
+    else:
+        try:
+            day = date.fromisoformat(str(form.date_of_service).strip())
+        except ValueError:
+            errors["date_of_service"] = "enter the date of service as YYYY-MM-DD"
+    if day is not None and day > today + MAX_FUTURE:
+        errors["date_of_service"] = "the date of service is in the future"
+    code = str(form.hcpcs or "").strip().upper()
+    if not _HCPCS.match(code):
+        errors["hcpcs"] = "a HCPCS/CPT code is 5 letters or digits, e.g. 99213 or G0320"
+    try:
+        mods = parse_modifiers(form.modifiers)
+    except (TypeError, AttributeError):
+        mods = ()
+        errors["modifiers"] = "modifiers are 2-character codes separated by spaces or commas"
+    if any(len(m) != 2 or not m.isalnum() for m in mods):
+        errors["modifiers"] = "each modifier is 2 letters or digits, e.g. 26, TC, 59"
+    elif len(mods) > 4:
+        errors["modifiers"] = "a line carries at most 4 modifiers"
+    units = 0
+    try:
+        units = int(str(form.units).strip())
+    except ValueError:
+        errors["units"] = "units is a whole number"
+    else:
+        if not 1 <= units <= MAX_UNITS:
+            errors["units"] = f"units is a whole number from 1 to {MAX_UNITS}"
+    pos = normalize_pos(form.pos if form.pos not in (None, "") else user.default_pos)
+    if not re.fullmatch(r"\d{2}", pos):
+        errors["pos"] = "place of service is a 2-digit CMS code, e.g. 11 (office) or 22 (outpatient)"
+    if errors:
+        raise FormErrors(errors)
+    assert day is not None
+    return LineSpec(day, code, mods, units, pos)
+
+
+def snapshot(entry: LogEntry) -> dict[str, Any]:
+    """The audit view of a line (no ids of other objects, nothing personal)."""
+    return {
+        "date_of_service": entry.date_of_service.isoformat(),
+        "hcpcs": entry.hcpcs,
+        "modifiers": entry.modifier_list,
+        "units": entry.units,
+        "pos": entry.pos,
+        "release": entry.release,
+        "wrvu": None if entry.wrvu is None else str(entry.wrvu),
+        "allowed": None if entry.allowed is None else str(entry.allowed),
+    }
+
+
+def _check_key(key: str | None) -> str | None:
+    if key is None or key == "":
+        return None
+    if not _KEY.match(key):
+        raise InvalidInput("idempotency_key", "1 to 64 printable characters without spaces", code="bad_key")
+    return key
+
+
+def _by_key(session: Session, user: User, key: str) -> LogEntry | None:
+    stmt = select(LogEntry).where(LogEntry.user_id == user.id, LogEntry.idempotency_key == key)
+    return session.scalars(stmt).first()
+
+
+def create_entry(
+    session: Session,
+    user: User,
+    spec: LineSpec,
+    catalog: Catalog,
+    *,
+    idempotency_key: str | None = None,
+    source: str = "web",
+) -> LogEntry:
+    """Log a line. With an idempotency key, a repeat (double tap, offline retry) returns the first line."""
+    key = _check_key(idempotency_key)
+    if key is not None and (existing := _by_key(session, user, key)) is not None:
+        return existing
+    catalog.check_line(spec, user)
+    entry = _new_entry(user, spec, key, source)
+    session.add(entry)
+    try:
+        session.flush()
+    except IntegrityError:
+        # a concurrent request with the same key won the race: answer with its line
+        session.rollback()
+        existing = _by_key(session, user, key) if key else None
+        if existing is None:
+            raise
+        return existing
+    _reprice_days(session, user, catalog, {spec.date_of_service})
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="create",
+        entity="log_entry",
+        entity_id=entry.id,
+        after=snapshot(entry),
+    )
+    session.commit()
+    return entry
+
+
+def _new_entry(user: User, spec: LineSpec, key: str | None, source: str) -> LogEntry:
+    now = utcnow()
+    return LogEntry(
+        user_id=user.id,
+        date_of_service=spec.date_of_service,
+        hcpcs=spec.hcpcs,
+        modifiers=",".join(spec.modifiers),
+        units=spec.units,
+        pos=spec.pos,
+        idempotency_key=key,
+        source=source,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def get_entry(session: Session, user: User, entry_id: int) -> LogEntry:
+    """One of the user's lines; ``NotFound`` when it does not exist or is someone else's."""
+    entry = session.get(LogEntry, entry_id)
+    if entry is None or entry.user_id != user.id:
+        raise NotFound("no such log entry")
+    return entry
+
+
+def list_entries(
+    session: Session,
+    user: User,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    hcpcs: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[LogEntry]:
+    """The user's lines, newest date first (``start``/``end`` inclusive)."""
+    stmt = _filtered(select(LogEntry), user, start, end, hcpcs)
+    stmt = stmt.order_by(LogEntry.date_of_service.desc(), LogEntry.id.desc())
+    return list(session.scalars(stmt.limit(max(1, min(limit, 10_000))).offset(max(0, offset))))
+
+
+def entry_ids(
+    session: Session,
+    user: User,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    hcpcs: str | None = None,
+) -> list[int]:
+    """The ids of the user's lines behind a dashboard figure (same filters as ``list_entries``)."""
+    stmt = _filtered(select(LogEntry.id), user, start, end, hcpcs).order_by(LogEntry.id)
+    return list(session.scalars(stmt))
+
+
+def _filtered(stmt: Any, user: User, start: date | None, end: date | None, hcpcs: str | None) -> Any:
+    stmt = stmt.where(LogEntry.user_id == user.id)
+    if start is not None:
+        stmt = stmt.where(LogEntry.date_of_service >= start)
+    if end is not None:
+        stmt = stmt.where(LogEntry.date_of_service <= end)
+    if hcpcs:
+        stmt = stmt.where(LogEntry.hcpcs == hcpcs.strip().upper())
+    return stmt
+
+
+def update_entry(session: Session, user: User, entry_id: int, spec: LineSpec, catalog: Catalog) -> LogEntry:
+    """Change one of the user's lines; the audit trail keeps it before and after."""
+    entry = get_entry(session, user, entry_id)
+    before = snapshot(entry)
+    catalog.check_line(spec, user)
+    old_day = entry.date_of_service
+    entry.date_of_service = spec.date_of_service
+    entry.hcpcs = spec.hcpcs
+    entry.modifiers = ",".join(spec.modifiers)
+    entry.units = spec.units
+    entry.pos = spec.pos
+    entry.updated_at = utcnow()
+    session.flush()
+    _reprice_days(session, user, catalog, {old_day, spec.date_of_service})
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="update",
+        entity="log_entry",
+        entity_id=entry.id,
+        before=before,
+        after=snapshot(entry),
+    )
+    session.commit()
+    return entry
+
+
+def delete_entry(session: Session, user: User, entry_id: int, catalog: Catalog) -> None:
+    """Delete one of the user's lines; the audit trail keeps what it was."""
+    entry = get_entry(session, user, entry_id)
+    before = snapshot(entry)
+    day = entry.date_of_service
+    session.delete(entry)
+    session.flush()
+    _reprice_days(session, user, catalog, {day})
+    audit.record(
+        session, actor_id=user.id, action="delete", entity="log_entry", entity_id=entry_id, before=before
+    )
+    session.commit()
+
+
+def entry_history(session: Session, user: User, entry_id: int) -> list[AuditLog]:
+    """The audit trail of one of the user's lines (also after deletion); ``NotFound`` for others' lines."""
+    rows = audit.history(session, "log_entry", entry_id)
+    if not rows or rows[0].actor_id != user.id:
+        raise NotFound("no such log entry")
+    return rows
+
+
+def apply_price(entry: LogEntry, price: LinePrice) -> None:
+    """Store a price on a line (integers: wRVU in ten-thousandths, allowed in cents)."""
+    entry.release = price.release
+    entry.wrvu_e4 = None if price.wrvu is None else int(price.wrvu * WRVU_SCALE)
+    entry.allowed_cents = None if price.allowed is None else int(price.allowed * 100)
+    entry.pricing_note = price.note
+
+
+def _spec(entry: LogEntry) -> LineSpec:
+    return LineSpec(entry.date_of_service, entry.hcpcs, tuple(entry.modifier_list), entry.units, entry.pos)
+
+
+def _reprice_days(session: Session, user: User, catalog: Catalog, days: Iterable[date]) -> None:
+    for day in days:
+        stmt = (
+            select(LogEntry)
+            .where(LogEntry.user_id == user.id, LogEntry.date_of_service == day)
+            .order_by(LogEntry.id)
+        )
+        entries = list(session.scalars(stmt))
+        for entry, price in zip(
+            entries, catalog.price_day_lenient([_spec(e) for e in entries], user), strict=True
+        ):
+            apply_price(entry, price)
+
+
+def reprice_all(session: Session, user: User, catalog: Catalog) -> int:
+    """Re-price every line of the user (after a profile or release change); returns the line count."""
+    stmt = select(LogEntry).where(LogEntry.user_id == user.id).order_by(LogEntry.date_of_service, LogEntry.id)
+    by_day: dict[date, list[LogEntry]] = {}
+    for entry in session.scalars(stmt):
+        by_day.setdefault(entry.date_of_service, []).append(entry)
+    for entries in by_day.values():
+        for entry, price in zip(
+            entries, catalog.price_day_lenient([_spec(e) for e in entries], user), strict=True
+        ):
+            apply_price(entry, price)
+    session.commit()
+    return sum(len(v) for v in by_day.values())
+
+
+def total_wrvu(entries: Iterable[LogEntry]) -> Decimal:
+    """The wRVU sum of some lines (unpriced lines count as 0)."""
+    return sum((e.wrvu or Decimal(0) for e in entries), Decimal(0))
