@@ -9,6 +9,8 @@ from openrvu.cli.app import app
 
 # Command modules register themselves on ``app`` when imported.
 from openrvu.cli import reference as _reference  # noqa: F401,E402
+from openrvu.cli import pricing as _pricing  # noqa: F401,E402
+from openrvu.cli import search as _search  # noqa: F401,E402
 from openrvu.cli import serve as _serve  # noqa: F401,E402
 
 

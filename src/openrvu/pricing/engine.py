@@ -148,15 +148,38 @@ def _tie_key(p: _Plan) -> tuple[str, str, tuple[str, ...], int]:
     return (p.row.hcpcs, p.row.modifier, tuple(sorted(p.mods)), p.units)
 
 
-def _plan_line(rl: ResolvedLine) -> _Plan:
-    line = rl.line
-    mods = line.modifiers
-    check_modifiers(mods)
+def check_line(rl: ResolvedLine) -> None:
+    """The checks that need only the line and its row; ``PricingError`` names the problem."""
+    line, row = rl.line, rl.row
+    check_modifiers(line.modifiers)
     if line.units <= 0:
         raise PricingError(f"units must be a positive whole number, got {line.units}", field="units")
-    row = rl.row
-    if "50" in mods and line.units != 1:
+    if "50" in line.modifiers and line.units != 1:
         raise PricingError("modifier 50 is billed on one line with 1 unit", field="units")
+    split = [m for m in ("54", "55", "56") if m in line.modifiers]
+    if split and row.pre_op + row.intra_op + row.post_op == 0:
+        raise PricingError(
+            f"modifier {split[0]} needs a code with a global surgery split; "
+            f"{row.hcpcs} has global {row.global_days}",
+            field="modifiers",
+        )
+    if "52" in line.modifiers and line.reduced_pct is not None and not ZERO < line.reduced_pct <= 100:
+        raise PricingError(
+            f"the -52 percentage must be in (0, 100], got {line.reduced_pct}", field="reduced_pct"
+        )
+    if row.status_code == "J" and (
+        line.anesthesia_base_units is None or line.anesthesia_minutes is None or rl.anesthesia_cf is None
+    ):
+        raise PricingError(
+            f"{row.hcpcs} is an anesthesia code: give its base units and minutes", field="anesthesia"
+        )
+
+
+def _plan_line(rl: ResolvedLine) -> _Plan:
+    check_line(rl)
+    line = rl.line
+    mods = line.modifiers
+    row = rl.row
     status = row.status_code
     if status == "J":
         kind = "anes"
@@ -365,8 +388,6 @@ def _modifier_factor(p: _Plan, contract: Contract) -> tuple[Decimal | None, Deci
         pay = None
     if "52" in mods:
         pct = p.rl.line.reduced_pct if p.rl.line.reduced_pct is not None else DEFAULT_REDUCED_PCT
-        if not ZERO < pct <= 100:
-            raise PricingError(f"the -52 percentage must be in (0, 100], got {pct}", field="reduced_pct")
         p.add(10, "10:52", f"reduced service: {pct}% of the fee (user-entered, default 50%; verify per MAC)")
         pay = None if pay is None else pay * pct / 100
         if contract.reduces("reduced"):
@@ -378,12 +399,6 @@ def _modifier_factor(p: _Plan, contract: Contract) -> tuple[Decimal | None, Deci
     if split:
         shares = {"54": row.pre_op + row.intra_op, "55": row.post_op, "56": row.pre_op}
         share = sum((shares[m] for m in split), ZERO)
-        if row.pre_op + row.intra_op + row.post_op == 0:
-            raise PricingError(
-                f"modifier {split[0]} needs a code with a global surgery split; "
-                f"{row.hcpcs} has global {row.global_days}",
-                field="modifiers",
-            )
         p.add(
             17,
             "17:" + "+".join(split),
@@ -509,8 +524,10 @@ def _finish(p: _Plan, provider: Provider, contract: Contract, others_paid: int) 
     current_exact: Decimal | None = None
     if p.kind == "pay":
         _rank_rules(p)
-        for group, _part, _later in p.reductions:
-            p.add(13, COMPONENT_CODES[group], COMPONENT_WORDS[group])
+        applied = {group for group, _part, _later in p.reductions}
+        for group in COMPONENT_CODES:
+            if group in applied:
+                p.add(13, COMPONENT_CODES[group], COMPONENT_WORDS[group])
         if row.global_days == "ZZZ":
             p.add(17, "17:ZZZ", "add-on code: never ranked or reduced")
         eff = _effective(p, p.comps, True, p.bilat, p.endo_base, True)

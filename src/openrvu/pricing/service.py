@@ -74,9 +74,22 @@ class PricingService:
         self.db = db
         self.contract = contract
         self._rows: dict[tuple[str, str, str], RvuRow | None] = {}
+        self._releases: dict[date, str | PricingError] = {}
+        self._gpcis: dict[tuple[str, str], GpciRow | PricingError] = {}
 
     def release_name(self, on: date) -> str:
-        """The release in force on a date; ``PricingError`` when none is loaded for it."""
+        """The release in force on a date; ``PricingError`` when none is loaded for it (cached per date)."""
+        if on not in self._releases:
+            try:
+                self._releases[on] = self._release_name(on)
+            except PricingError as exc:
+                self._releases[on] = exc
+        found = self._releases[on]
+        if isinstance(found, PricingError):
+            raise found
+        return found
+
+    def _release_name(self, on: date) -> str:
         try:
             release, _warnings = self.db.release_for_date(on)
         except LookupError:
@@ -95,7 +108,19 @@ class PricingService:
         return self._rows[key]
 
     def gpci(self, release: str, locality: str) -> GpciRow:
-        """The GPCI row of a carrier-locality or ZIP code, for a release."""
+        """The GPCI row of a carrier-locality or ZIP code, for a release (cached)."""
+        key = (release, locality)
+        if key not in self._gpcis:
+            try:
+                self._gpcis[key] = self._gpci(release, locality)
+            except PricingError as exc:
+                self._gpcis[key] = exc
+        found = self._gpcis[key]
+        if isinstance(found, PricingError):
+            raise found
+        return found
+
+    def _gpci(self, release: str, locality: str) -> GpciRow:
         parsed = parse_locality(locality)
         if isinstance(parsed, str):
             found = self.db.zip_locality(parsed)
@@ -131,10 +156,12 @@ class PricingService:
         credit = None
         if contract.frozen_release:
             frozen = contract.frozen_release
-            if self.db.release(frozen) is None:
+            try:
+                self.db.release(frozen)
+            except LookupError:
                 raise PricingError(
                     f"the contract freezes release {frozen}, which is not loaded", field="contract"
-                )
+                ) from None
             credit = CreditRows(
                 frozen,
                 self.row(frozen, hcpcs, row.modifier),

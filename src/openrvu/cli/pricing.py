@@ -1,0 +1,192 @@
+"""``openrvu price`` and ``openrvu reprice``: thin adapters over ``openrvu.pricing``."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import typer
+from rich.table import Table
+
+from openrvu.cli.app import app, console, fail
+from openrvu.pricing.bulk import BulkRepricer, releases_for
+from openrvu.pricing.contract import DEFAULT_CONTRACT, Contract, load_contract
+from openrvu.pricing.errors import PricingError
+from openrvu.pricing.model import EncounterResult, LineInput, Provider
+from openrvu.pricing.records import REQUIRED_COLUMNS, parse_date
+from openrvu.pricing.service import PricingService, parse_code
+from openrvu.settings import load_settings
+
+
+def _service(contract: Contract) -> PricingService:
+    from openrvu.reference.db import ReferenceDB
+
+    path = load_settings().reference_db
+    if not path.exists():
+        raise fail(f"no reference database at {path}: run `openrvu ingest` first")
+    return PricingService(ReferenceDB(path), contract)
+
+
+def _contract(path: Path | None) -> Contract:
+    return DEFAULT_CONTRACT if path is None else load_contract(path)
+
+
+def _money(value: object) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def result_json(result: EncounterResult) -> dict[str, object]:
+    """The JSON shape of ``openrvu price --json`` (money as strings with two decimals)."""
+    return {
+        "lines": [
+            {
+                "hcpcs": line.hcpcs,
+                "modifiers": list(line.modifiers),
+                "units": line.units,
+                "release": line.release,
+                "setting": "facility" if line.facility else "non-facility",
+                "allowed": _money(line.allowed),
+                "limiting_charge": _money(line.limiting_charge),
+                "wrvu": f"{line.wrvu:.2f}",
+                "wrvu_current_release": None if line.wrvu_current is None else f"{line.wrvu_current:.2f}",
+                "status": line.status,
+                "rvus": {"work": str(line.work_rvu), "pe": str(line.pe_rvu), "mp": str(line.mp_rvu)},
+                "gpci": {
+                    "carrier": line.carrier,
+                    "locality": line.locality,
+                    "work": str(line.work_gpci),
+                    "pe": str(line.pe_gpci),
+                    "mp": str(line.mp_gpci),
+                },
+                "conv_factor": str(line.conv_factor),
+                "rules": [
+                    {"rule": r.rule, "code": r.code, "effect": r.effect, "source": r.source}
+                    for r in line.rules
+                ],
+            }
+            for line in result.lines
+        ],
+        "total_allowed": f"{result.total_allowed:.2f}",
+        "total_wrvu": f"{result.total_wrvu:.2f}",
+        "compensation": f"{result.compensation:.2f}",
+    }
+
+
+@app.command()
+def price(
+    codes: list[str] = typer.Argument(..., help="CODE[:MOD[:MOD]][xUNITS], e.g. 27447:80 or 97110x3"),
+    pos: str = typer.Option(..., "--pos", help="place of service, e.g. 11 or 22"),
+    locality: str | None = typer.Option(None, "--locality", help="carrier-locality, e.g. 01112-05"),
+    zip_code: str | None = typer.Option(None, "--zip", help="ZIP code of the place of service"),
+    on: str = typer.Option(..., "--date", help="date of service, YYYY-MM-DD"),
+    npp: bool = typer.Option(False, "--npp", help="billed by an NP/PA/CNS (85%)"),
+    nonpar: bool = typer.Option(False, "--nonpar", help="non-participating provider (95%, limiting charge)"),
+    contract_file: Path | None = typer.Option(None, "--contract", help="contract TOML or JSON file"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """Price codes billed together (one encounter): allowed amount, wRVU credit and every rule applied."""
+    if (locality is None) == (zip_code is None):
+        raise fail("give exactly one of --locality CARRIER-LOCALITY or --zip ZIP")
+    try:
+        contract = _contract(contract_file)
+        day: date = parse_date(on)
+        lines = [LineInput(c.hcpcs, c.modifiers, c.units, pos) for c in map(parse_code, codes)]
+        result = _service(contract).price(
+            lines, on=day, locality=str(locality or zip_code), provider=Provider(npp, not nonpar)
+        )
+    except PricingError as exc:
+        raise fail(str(exc)) from None
+    if as_json:
+        typer.echo(json.dumps(result_json(result), indent=2))
+        return
+    _print_table(result)
+
+
+def _print_table(result: EncounterResult) -> None:
+    table = Table(title="CMS allowed amount and wRVU credit", show_lines=True)
+    for name in ("code", "release / setting", "RVUs W/PE/MP", "allowed", "wRVU", "rules applied"):
+        table.add_column(name)
+    for line in result.lines:
+        code = (
+            line.hcpcs
+            + "".join(f"-{m}" for m in line.modifiers)
+            + (f" x{line.units}" if line.units > 1 else "")
+        )
+        rules = "\n".join(f"#{r.rule} {r.effect}" for r in line.rules)
+        table.add_row(
+            code,
+            f"{line.release}\n{'facility' if line.facility else 'non-facility'} (POS {line.pos})\n"
+            f"{line.carrier}-{line.locality}, CF {line.conv_factor}",
+            f"{line.work_rvu} / {line.pe_rvu} / {line.mp_rvu}",
+            "contractor-priced" if line.allowed is None else f"${line.allowed:,.2f}",
+            f"{line.wrvu}",
+            rules,
+        )
+    console.print(table)
+    console.print(f"Total allowed ${result.total_allowed:,.2f}   total wRVU {result.total_wrvu}")
+
+
+def read_claims(path: Path) -> pa.Table:
+    """A CSV or XLSX claim file as a table of strings; ``PricingError`` when a column is missing."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        import openpyxl
+
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        rows = list(book.active.iter_rows(values_only=True))
+        header = [str(h).strip() if h is not None else "" for h in (rows[0] if rows else [])]
+        data = {h: ["" if r[i] is None else str(r[i]) for r in rows[1:]] for i, h in enumerate(header)}
+        table = pa.table({h: pa.array(v, type=pa.string()) for h, v in data.items()})
+    else:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            header = next(csv.reader(handle), [])
+        table = pacsv.read_csv(
+            path,
+            convert_options=pacsv.ConvertOptions(
+                column_types={h: pa.string() for h in header}, strings_can_be_null=False
+            ),
+        )
+    missing = [c for c in REQUIRED_COLUMNS if c not in table.column_names]
+    if missing:
+        raise PricingError(f"{path}: missing column(s) {', '.join(missing)} (header names, any order)")
+    return table
+
+
+def reprice_file(service: PricingService, src: Path, dst: Path, contract: Contract) -> dict[str, int]:
+    """Reprice a claim file to CSV; returns the line counts."""
+    table = read_claims(src)
+    dates = set()
+    for value in table.column("date").unique().to_pylist():
+        try:
+            dates.add(parse_date(value))
+        except PricingError:
+            continue
+    repricer = BulkRepricer(service, releases_for(service, sorted(dates)))
+    out, stats = repricer.reprice(table, contract)
+    pacsv.write_csv(out, dst, write_options=pacsv.WriteOptions(quoting_style="needed"))
+    return {
+        "lines": stats.lines,
+        "vectorized": stats.vectorized,
+        "engine": stats.engine,
+        "errors": stats.errors,
+    }
+
+
+@app.command()
+def reprice(
+    src: Path = typer.Argument(..., help="claim lines, CSV or XLSX"),
+    out: Path = typer.Option(..., "-o", "--output", help="output CSV"),
+    contract_file: Path | None = typer.Option(None, "--contract", help="contract TOML or JSON file"),
+) -> None:
+    """Reprice a claim file: every input column and line kept; adds release, allowed, wrvu, rules, error."""
+    if not src.exists():
+        raise fail(f"no such file: {src}")
+    try:
+        contract = _contract(contract_file)
+        counts = reprice_file(_service(contract), src, out, contract)
+    except PricingError as exc:
+        raise fail(str(exc)) from None
+    console.print(f"{counts['lines']} lines repriced to {out} ({counts['errors']} with an error)")
