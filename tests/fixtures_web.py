@@ -93,6 +93,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def open_signup(database_url: str) -> None:
+    """Create the admin account (the first one) and open sign-up, so each test can sign up its own user."""
+    from openrvu.tracker import accounts
+    from openrvu.tracker.db import make_engine, session_factory
+
+    engine = make_engine(database_url)
+    with session_factory(engine)() as session:
+        admin = accounts.sign_up(session, "admin@example.org", WEB_PASSWORD)
+        accounts.set_signup_mode(session, admin, "open")
+    engine.dispose()
+
+
 class LiveServer:
     """uvicorn serving an app in a background thread on 127.0.0.1."""
 
@@ -124,5 +136,37 @@ def live_server(
     """A real server for the browser tests (one per session; each test signs up its own user)."""
     db_path = tmp_path_factory.mktemp("live") / "app.sqlite"
     shutil.copyfile(migrated_app_db, db_path)
+    open_signup(f"sqlite:///{db_path}")
     with LiveServer(create_app(make_settings(web_home, cms_dir, db_path))) as server:
         yield server
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's Chromium (``OPENRVU_CHROMIUM``, default /usr/bin/chromium) driven by Playwright, headless."""
+    import os
+
+    from playwright.sync_api import sync_playwright
+
+    executable = os.environ.get("OPENRVU_CHROMIUM", "/usr/bin/chromium")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    """``test-artifacts/`` at the repository root, for screenshots a person can look at."""
+    path = Path(__file__).resolve().parents[1] / "test-artifacts"
+    path.mkdir(exist_ok=True)
+    return path

@@ -11,19 +11,6 @@ from typing import Any
 
 from openrvu.web.services import Services
 
-# The indicators of a PFS row, in the order a code reference lists them, with a label for people.
-INDICATORS: tuple[tuple[str, str], ...] = (
-    ("status_code", "Status"),
-    ("pctc_indicator", "Professional / technical component"),
-    ("global_days", "Global surgery period"),
-    ("mult_proc", "Multiple procedures"),
-    ("bilat_surg", "Bilateral surgery"),
-    ("asst_surg", "Assistant at surgery"),
-    ("co_surg", "Co-surgeons"),
-    ("team_surg", "Team surgery"),
-    ("endo_base", "Endoscopic base code"),
-)
-
 
 @dataclass
 class Missing:
@@ -56,6 +43,93 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+# Place of service used for each setting of the payment card: office (non-facility) and
+# outpatient hospital (facility), the two settings the fee schedule prices.
+SETTINGS_POS = (
+    ("nonfacility", "11", "Non-facility (office, POS 11)"),
+    ("facility", "22", "Facility (hospital outpatient, POS 22)"),
+)
+
+
+NATIONAL = "national"
+
+
+def payment(svc: Services, hcpcs: str, modifier: str, *, locality: str, zip_code: str) -> dict[str, Any]:
+    """The allowed amount of one unit of a code in both settings at a locality or ZIP, priced by
+    ``openrvu.pricing`` for today's date; ``{"error": ...}`` when the input cannot be priced."""
+    from datetime import date
+
+    from openrvu.pricing.errors import PricingError
+    from openrvu.pricing.model import LineInput
+
+    where = zip_code.strip() or locality.strip() or NATIONAL
+    # The tracker's pricing service knows "national" (every GPCI 1.000) besides localities and ZIPs.
+    service = svc.catalog.pricing
+    mods = (modifier.strip().upper(),) if modifier.strip() else ()
+    settings = []
+    for key, pos, label in SETTINGS_POS:
+        try:
+            result = service.price(
+                [LineInput(hcpcs.strip().upper(), mods, 1, pos)], on=date.today(), locality=where
+            )
+        except PricingError as exc:
+            return {"error": exc.detail, "field": exc.field, "where": where}
+        settings.append({"key": key, "label": label, "line": result.lines[0]})
+    first = settings[0]["line"]
+    name = "National (GPCI 1.000)" if where == NATIONAL else f"{first.carrier}-{first.locality}"
+    return {"where": where, "settings": settings, "name": name, "national": where == NATIONAL}
+
+
+def code(
+    svc: Services, hcpcs: str, modifier: str = "", *, release: str | None = None, on_date: Any = None
+) -> dict[str, Any] | Missing:
+    """``code_info`` of the reference library (the keys of ``openrvu code --json``), or :class:`Missing`."""
+    from openrvu.reference.errors import NoReleaseForDate, UnknownCode, UnknownRelease
+    from openrvu.reference.lookup import code_info
+
+    code_text, mod_text = hcpcs.strip().upper(), modifier.strip().upper()
+    if len(code_text) > 10 or len(mod_text) > 2:
+        return Missing(f"{hcpcs[:20]!r} is not a HCPCS code: a code is 5 letters or digits, a modifier 2.")
+    try:
+        return code_info(svc.reference, code_text, mod_text, release=release, on_date=on_date)  # type: ignore[no-any-return]
+    except UnknownCode as exc:
+        return Missing(str(exc), list(exc.closest))
+    except (UnknownRelease, NoReleaseForDate) as exc:
+        return Missing(str(exc))
+
+
+def indicator_rows(info: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(label, CMS value, meaning in words) for every indicator of a code (``code_info["indicators"]``)."""
+    indicators = info.get("indicators") or {}
+    return [
+        (str(item.get("label", name)), str(item.get("value", "")), str(item.get("meaning", "")))
+        for name, item in indicators.items()
+        if isinstance(item, dict)
+    ]
+
+
 def latest_release(svc: Services) -> Any:
-    """The newest loaded release (name, effective date) for the page footer, or None."""
-    return None
+    """The newest loaded release (``name``, ``effective_date``) for the page footer, or None."""
+    try:
+        return svc.reference.latest_release()
+    except LookupError:
+        return None
+
+
+def release_of(svc: Services, name: str | None) -> Any:
+    """A loaded release by name (falling back to the newest)."""
+    if name:
+        try:
+            return svc.reference.release(name)
+        except LookupError:
+            pass
+    return latest_release(svc)
+
+
+def localities(svc: Services, release: str | None) -> list[tuple[str, str]]:
+    """Every payment locality of a release as ("carrier-locality", "ST · name"), by state and name."""
+    if not release:
+        return []
+    rows = svc.reference.localities(release)
+    ordered = sorted(rows, key=lambda r: (r.state, r.name))
+    return [(f"{r.carrier}-{r.locality}", f"{r.state} · {r.name.strip()}") for r in ordered]

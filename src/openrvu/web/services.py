@@ -1,12 +1,8 @@
-"""The library objects the routes use, built once per app.
-
-SQLite connections cannot be shared across threads, and FastAPI runs plain ``def`` routes in a
-thread pool, so each worker thread opens its own reference database handle (read-only, cheap).
-"""
+"""The library objects the routes use, built once per app and shared by every request thread
+(the reference database and the searcher are thread-safe)."""
 
 from __future__ import annotations
 
-import threading
 from functools import cached_property
 from typing import Any
 
@@ -18,17 +14,20 @@ class Services:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._local = threading.local()
 
+    @cached_property
     def reference(self) -> Any:
-        """This thread's ``ReferenceDB`` on ``settings.reference_db``."""
-        db = getattr(self._local, "reference", None)
-        if db is None:
-            from openrvu.reference.db import ReferenceDB
+        """The ``ReferenceDB`` on ``settings.reference_db`` (thread-safe, shared by all requests)."""
+        from openrvu.reference.db import ReferenceDB
 
-            db = ReferenceDB(self.settings.reference_db)
-            self._local.reference = db
-        return db
+        return ReferenceDB(self.settings.reference_db)
+
+    @cached_property
+    def catalog(self) -> Any:
+        """The tracker's ``Catalog``: validates and prices log lines (long-lived: it caches rows)."""
+        from openrvu.tracker.catalog import Catalog
+
+        return Catalog(self.reference)
 
     @cached_property
     def searcher(self) -> Any:

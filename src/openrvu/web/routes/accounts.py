@@ -1,25 +1,39 @@
-"""Sign-up, sign-in (throttled), sign-out and the profile: pages over ``openrvu.tracker.accounts``."""
+"""Sign-up, sign-in (throttled), sign-out, the profile and API tokens: pages over ``openrvu.tracker``."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
-from openrvu.tracker import accounts
-from openrvu.tracker.errors import InvalidCredentials, InvalidInput, SignupClosed, TooManyAttempts
+from openrvu.tracker import accounts, profile
+from openrvu.tracker.errors import (
+    Forbidden,
+    FormErrors,
+    InvalidCredentials,
+    InvalidInput,
+    NotFound,
+    SignupClosed,
+    TooManyAttempts,
+)
+from openrvu.tracker.models import User
+from openrvu.web import choices, lookups
 from openrvu.web.cookies import SESSION_COOKIE
 from openrvu.web.deps import (
     DB,
     CurrentUser,
+    PageUser,
     clear_session_cookie,
     redirect,
     render,
+    services,
     set_session_cookie,
 )
 
 router = APIRouter(include_in_schema=False)
+
+Field = Annotated[str, Form(max_length=200)]
 
 
 def _safe_next(target: str) -> str:
@@ -106,3 +120,125 @@ def _sentence(message: str) -> str:
     """Library messages are lower-case clauses; pages show sentences."""
     text = message.strip()
     return (text[:1].upper() + text[1:]).rstrip(".") + "." if text else text
+
+
+def _profile_form(user: User) -> dict[str, Any]:
+    data = profile.profile_dict(user)
+    form = {k: ("" if v is None else v) for k, v in data.items() if k != "contract"}
+    contract = data["contract"]
+    for key, on in contract.get("reduces_wrvu", {}).items():
+        form[f"reduces_{key}"] = bool(on)
+    form["credit_non_payable"] = bool(contract.get("credit_non_payable", False))
+    return form
+
+
+def _profile_page(
+    request: Request,
+    db: DB,
+    user: User,
+    form: dict[str, Any],
+    errors: dict[str, str],
+    status: int = 200,
+    **extra: Any,
+) -> Response:
+    svc = services(request)
+    latest = lookups.latest_release(svc)
+    localities = lookups.localities(svc, latest.name if latest else None)
+    context = {
+        "nav": "profile",
+        "form": form,
+        "errors": errors,
+        "specialty_choices": choices.specialty_choices(),
+        "locality_choices": [("", "From the ZIP code (or national)"), *localities],
+        "pos_choices": [(code, f"{code} · {name}") for code, name in choices.pos_choices()],
+        "reduction_choices": choices.REDUCTION_LABELS,
+        "signup_mode": accounts.get_signup_mode(db),
+        "tokens": accounts.list_api_tokens(db, user),
+        **extra,
+    }
+    return render(request, "profile.html", context, status_code=status)
+
+
+@router.get("/profile", response_class=HTMLResponse)
+def profile_page(request: Request, db: DB, user: PageUser, welcome: str = "") -> Response:
+    """The profile form (locality, POS, provider kind, goal, FTE, $ per wRVU, contract switches)."""
+    flash = "Welcome! Set your ZIP code and goal, then start logging." if welcome else None
+    return _profile_page(request, db, user, _profile_form(user), {}, flash=flash)
+
+
+@router.post("/profile", response_class=HTMLResponse)
+def save_profile(
+    request: Request,
+    db: DB,
+    user: PageUser,
+    specialty: Field = "",
+    zip_code: Field = "",
+    locality: Field = "",
+    default_pos: Field = "",
+    provider_kind: Field = "",
+    dollars_per_wrvu: Field = "",
+    annual_wrvu_goal: Field = "",
+    fte: Field = "",
+    reduces_bilateral: Field = "",
+    reduces_multiple_procedure: Field = "",
+    reduces_assistant: Field = "",
+    reduces_co_surgeon: Field = "",
+    reduces_team: Field = "",
+    reduces_reduced: Field = "",
+    credit_non_payable: Field = "",
+) -> Response:
+    """Save the profile; a change of locality, provider kind or contract re-prices the user's lines."""
+    given = locals()
+    fields = {k: given[k] for k in profile.FIELDS if k != "contract"}
+    switches = {key: given[f"reduces_{key}"] == "1" for key, _ in choices.REDUCTION_LABELS}
+    credit = credit_non_payable == "1"
+    changes: dict[str, Any] = {**fields, "contract": {"reduces_wrvu": switches, "credit_non_payable": credit}}
+    form: dict[str, Any] = {**fields, "credit_non_payable": credit}
+    form.update({f"reduces_{k}": v for k, v in switches.items()})
+    try:
+        profile.update_profile(db, user, changes, services(request).catalog)
+    except InvalidInput as exc:
+        raw_errors = exc.errors if isinstance(exc, FormErrors) else {exc.field: exc.message}
+        errors = {k: _sentence(v) for k, v in raw_errors.items()}
+        if "contract" in errors:
+            errors["_form"] = errors.pop("contract")
+        return _profile_page(request, db, user, form, errors, 422)
+    return _profile_page(request, db, user, _profile_form(user), {}, flash="Profile saved.")
+
+
+@router.post("/admin/signup-mode")
+def signup_mode(db: DB, user: PageUser, signup_mode: Annotated[str, Form(max_length=20)] = "") -> Response:
+    """An administrator opens, restricts or closes sign-up."""
+    try:
+        accounts.set_signup_mode(db, user, signup_mode)
+    except Forbidden:
+        raise HTTPException(
+            status_code=403, detail="Only an administrator can change who may sign up."
+        ) from None
+    except InvalidInput as exc:
+        raise HTTPException(status_code=422, detail=_sentence(exc.message)) from None
+    return redirect("/profile")
+
+
+@router.post("/profile/tokens", response_class=HTMLResponse)
+def create_token(
+    request: Request, db: DB, user: PageUser, token_name: Annotated[str, Form(max_length=100)] = "script"
+) -> Response:
+    """Create an API token and show it once."""
+    try:
+        _, token = accounts.create_api_token(db, user, token_name)
+    except InvalidInput as exc:
+        return _profile_page(
+            request, db, user, _profile_form(user), {"token_name": _sentence(exc.message)}, 422
+        )
+    return _profile_page(request, db, user, _profile_form(user), {}, new_token=token)
+
+
+@router.post("/profile/tokens/{token_id}/revoke")
+def revoke_token(db: DB, user: PageUser, token_id: int) -> Response:
+    """Revoke one of the user's API tokens."""
+    try:
+        accounts.revoke_api_token(db, user, token_id)
+    except NotFound:
+        raise HTTPException(status_code=404, detail="No such token.") from None
+    return redirect("/profile")

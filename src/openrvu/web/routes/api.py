@@ -45,6 +45,6 @@ def api_search(
     q: str = Query(..., max_length=10_000, description="A code, a code prefix or words"),
     limit: int = Query(20, ge=1, le=100),
 ) -> dict[str, Any]:
-    """Ranked hits, each with the reason it matched (`hcpcs`, `modifier`, `description`, `score`, `matched`)."""
+    """Ranked hits, each with why it matched: `hcpcs`, `modifier`, `description`, `score`, `matched`."""
     hits = lookups.search(services(request), q, limit) if q.strip() else []
     return {"query": q, "hits": [lookups.jsonable(hit) for hit in hits]}

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from openrvu.web import lookups
-from openrvu.web.deps import render, services
+from openrvu.web.deps import CurrentUser, render, services
 
 router = APIRouter(include_in_schema=False)
 
@@ -16,13 +16,15 @@ SEARCH_LIMIT = 12
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request) -> Response:
+def home(request: Request, user: CurrentUser) -> Response:
     """The home page: a search box that answers while typing."""
     return render(request, "home.html", {"q": "", "hits": [], "nav": "codes"})
 
 
 @router.get("/search", response_class=HTMLResponse)
-def search_page(request: Request, q: str = Query("", max_length=10_000), mode: str = "") -> Response:
+def search_page(
+    request: Request, user: CurrentUser, q: str = Query("", max_length=10_000), mode: str = ""
+) -> Response:
     """Search results: a fragment for htmx (``HX-Request``), else the home page with the results."""
     hits = lookups.search(services(request), q, SEARCH_LIMIT) if q.strip() else []
     if request.headers.get("hx-request"):
@@ -47,13 +49,15 @@ def payment_fragment(
 
 
 @router.get("/codes/{hcpcs}", response_class=HTMLResponse)
-def code_page(request: Request, hcpcs: str, release: str | None = None) -> Response:
+def code_page(request: Request, user: CurrentUser, hcpcs: str, release: str | None = None) -> Response:
     """The page of a code's global row (no modifier)."""
     return _code_page(request, hcpcs, "", release)
 
 
 @router.get("/codes/{hcpcs}/{modifier}", response_class=HTMLResponse)
-def code_modifier_page(request: Request, hcpcs: str, modifier: str, release: str | None = None) -> Response:
+def code_modifier_page(
+    request: Request, user: CurrentUser, hcpcs: str, modifier: str, release: str | None = None
+) -> Response:
     """The page of one modifier row of a code (e.g. ``/codes/70557/26``)."""
     return _code_page(request, hcpcs, modifier, release)
 
@@ -73,12 +77,14 @@ def _code_page(request: Request, hcpcs: str, modifier: str, release: str | None)
         "info": info,
         "indicators": lookups.indicator_rows(info),
         "localities": lookups.localities(svc, info.get("release")),
+        "default_locality": _user_locality(request),
         "nav": "codes",
         "release": lookups.release_of(svc, info.get("release")),
     }
     return render(request, "code.html", context)
 
 
-def raise_not_found(missing: lookups.Missing) -> None:
-    """Raise the API's 404 for an unknown code, naming the closest codes."""
-    raise HTTPException(status_code=404, detail={"error": missing.message, "closest": missing.closest})
+def _user_locality(request: Request) -> str:
+    """The signed-in user's locality (or ZIP) for the payment card, else national."""
+    user = getattr(request.state, "user", None)
+    return (user.locality or user.zip_code or lookups.NATIONAL) if user else lookups.NATIONAL

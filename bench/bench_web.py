@@ -1,0 +1,210 @@
+"""Web app throughput and latency with 32 concurrent clients on loopback.
+
+Starts ``openrvu serve`` in its own process over a fresh ``OPENRVU_HOME`` (reference database built
+from the CMS files, application database with one user holding SYNTHETIC log lines: random real codes
+on random dates, labelled ``source="synthetic"``), then drives it with an asyncio client:
+
+- baseline: a static file (``/static/app.css``) served by the same server in the same run;
+- a code page (``/codes/...``, several real codes), a search (``/api/search``), the dashboard.
+
+Reports requests/s, client p50/p95 latency and server time p50/p95 (from the ``Server-Timing`` header,
+the time inside the app, without queueing in the client or the socket), and each against the baseline.
+Targets: code page p95 < 10 ms and search p95 < 20 ms server time.
+``OPENRVU_BENCH_QUICK=1``: fewer lines and requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import httpx
+
+from openrvu.settings import load_settings
+
+QUICK = os.environ.get("OPENRVU_BENCH_QUICK") == "1"
+CLIENTS = 32
+LINES = 2_000 if QUICK else 100_000
+REQUESTS = 300 if QUICK else 3_000
+DASHBOARD_REQUESTS = 64 if QUICK else 320
+CODES = ["99213", "99214", "G0320", "27447", "70557", "20610", "93000", "99396", "36415", "71046"]
+QUERIES = [
+    "knee shot",
+    "9921",
+    "heart tracing",
+    "office visit",
+    "colonoscopy",
+    "G0320",
+    "mri brain",
+    "flu vaccine",
+]
+PASSWORD = "synthetic bench password"
+_TIMING = re.compile(r"app;dur=([0-9.]+)")
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def build_home(home: Path, cms_dir: Path) -> None:
+    """Reference DB (one release in quick mode) and the search index, as ``openrvu ingest`` makes them."""
+    from openrvu.reference.build import ingest
+    from openrvu.search import ensure_index
+
+    settings = load_settings({"OPENRVU_HOME": str(home), "OPENRVU_CMS_DIR": str(cms_dir)})
+    sources = [cms_dir / "pfs_rvu_2026"] if QUICK else [cms_dir]
+    started = time.perf_counter()
+    ingest(settings.reference_db, sources)
+    ensure_index(settings.reference_db)
+    print(f"reference database and search index built in {time.perf_counter() - started:.1f} s")
+
+
+def seed_synthetic_user(home: Path, email: str) -> None:
+    """One user with LINES synthetic lines, added through the tracker's bulk import path."""
+    from openrvu.tracker.logbook import add_synthetic_lines
+
+    from openrvu.tracker import accounts
+    from openrvu.tracker.db import make_engine, migrate, session_factory
+
+    settings = load_settings({"OPENRVU_HOME": str(home)})
+    migrate(settings.database_url)
+    engine = make_engine(settings.database_url)
+    rng = random.Random(20261127)
+    start = date(2026, 1, 2)
+    rows = [
+        (start + timedelta(days=rng.randrange(300)), rng.choice(CODES[:7]), "", 1, "11") for _ in range(LINES)
+    ]
+    started = time.perf_counter()
+    with session_factory(engine)() as session:
+        user = accounts.sign_up(session, email, PASSWORD)
+        add_synthetic_lines(session, user, rows, reference_path=settings.reference_db)
+    engine.dispose()
+    print(f"{LINES:,} synthetic log lines added in {time.perf_counter() - started:.1f} s")
+
+
+async def _drive(client: httpx.AsyncClient, paths: list[str], total: int) -> dict[str, float]:
+    latencies: list[float] = []
+    server: list[float] = []
+    errors = 0
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    for i in range(total):
+        queue.put_nowait(paths[i % len(paths)])
+
+    async def worker() -> None:
+        nonlocal errors
+        while not queue.empty():
+            path = queue.get_nowait()
+            started = time.perf_counter()
+            response = await client.get(path)
+            latencies.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200:
+                errors += 1
+            match = _TIMING.search(response.headers.get("server-timing", ""))
+            if match:
+                server.append(float(match.group(1)))
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(CLIENTS)))
+    elapsed = time.perf_counter() - started
+    return {
+        "rps": total / elapsed,
+        "p50": statistics.median(latencies),
+        "p95": _percentile(latencies, 0.95),
+        "server_p50": statistics.median(server) if server else float("nan"),
+        "server_p95": _percentile(server, 0.95) if server else float("nan"),
+        "errors": errors,
+    }
+
+
+async def measure(base_url: str, email: str) -> dict[str, dict[str, float]]:
+    """Warm up, sign in (for the dashboard), then time each endpoint with CLIENTS concurrent clients."""
+    limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60) as client:
+        await client.get("/signin")
+        token = client.cookies.get("openrvu_csrf") or ""
+        response = await client.post(
+            "/signin", data={"email": email, "password": PASSWORD, "csrf_token": token}
+        )
+        if response.status_code not in (200, 303):
+            raise RuntimeError(f"sign-in failed: {response.status_code}")
+        code_paths = [f"/codes/{c}" for c in CODES]
+        search_paths = [f"/api/search?q={q}" for q in QUERIES]
+        for path in ["/static/app.css", "/dashboard", *code_paths, *search_paths]:
+            await client.get(path)
+        return {
+            "static file (baseline)": await _drive(client, ["/static/app.css"], REQUESTS),
+            "code page": await _drive(client, code_paths, REQUESTS),
+            "search": await _drive(client, search_paths, REQUESTS),
+            f"dashboard ({LINES:,} synthetic lines)": await _drive(
+                client, ["/dashboard"], DASHBOARD_REQUESTS
+            ),
+        }
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def main() -> None:
+    """Build the data, start the server in its own process, measure, print figures and ratios."""
+    cms_dir = load_settings().cms_dir
+    with tempfile.TemporaryDirectory(prefix="openrvu-bench-web-") as tmp:
+        home = Path(tmp)
+        email = "synthetic-bench@example.org"
+        build_home(home, cms_dir)
+        seed_synthetic_user(home, email)
+        port = _free_port()
+        env = dict(os.environ, OPENRVU_HOME=str(home), OPENRVU_CMS_DIR=str(cms_dir))
+        env.pop("DATABASE_URL", None)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "openrvu", "serve", "--host", "127.0.0.1", "--port", str(port)], env=env
+        )
+        try:
+            base_url = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    httpx.get(f"{base_url}/static/app.css", timeout=1)
+                    break
+                except httpx.TransportError:
+                    if time.monotonic() > deadline or server.poll() is not None:
+                        raise RuntimeError("openrvu serve did not start") from None
+                    time.sleep(0.2)
+            results = asyncio.run(measure(base_url, email))
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+    baseline = results["static file (baseline)"]
+    print(f"{CLIENTS} concurrent clients on loopback, one uvicorn process; times in ms")
+    print(
+        f"{'endpoint':38} {'req/s':>8} {'p50':>7} {'p95':>7} {'srv p50':>8} {'srv p95':>8}"
+        f" {'vs static req/s':>16}"
+    )
+    for name, r in results.items():
+        print(
+            f"{name:38} {r['rps']:8.0f} {r['p50']:7.2f} {r['p95']:7.2f} {r['server_p50']:8.2f} "
+            f"{r['server_p95']:8.2f} {r['rps'] / baseline['rps']:15.2f}x"
+            + (f"  ({int(r['errors'])} non-200)" if r["errors"] else "")
+        )
+    code_ok = results["code page"]["server_p95"] < 10
+    search_ok = results["search"]["server_p95"] < 20
+    print(f"target code page server p95 < 10 ms: {'met' if code_ok else 'NOT met'}")
+    print(f"target search server p95 < 20 ms: {'met' if search_ok else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
