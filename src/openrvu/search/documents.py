@@ -23,6 +23,7 @@ class CodeDocument:
     long_description: str = ""
     status_code: str = ""
     in_pfs: bool = False
+    has_work: bool = False  # a work RVU above zero in some release: a physician's own service
     # (modifier, release) of every row of the code in every loaded release.
     rows: list[tuple[str, str]] = field(default_factory=list)
 
@@ -46,6 +47,7 @@ def from_reference(reference_path: Path) -> tuple[list[str], list[CodeDocument]]
                 doc = docs.setdefault(row.hcpcs, CodeDocument(row.hcpcs))
                 doc.in_pfs = True
                 doc.rows.append((row.modifier, release))
+                doc.has_work = doc.has_work or row.work_rvu > 0
                 if row.modifier == "" or not doc.description:
                     doc.description = row.description
                     doc.status_code = row.status_code

@@ -62,7 +62,8 @@ def load_knowledge() -> Knowledge:
 
     return Knowledge(
         abbreviations=knowledge.abbreviations(),
-        lay_terms=knowledge.lay_terms(),  # type: ignore[attr-defined]
+        # TEMPORARY until the lay-term table lands in openrvu.knowledge (engineer C2).
+        lay_terms=getattr(knowledge, "lay_terms", dict)(),
         expand=knowledge.expand_descriptor,
     )
 
@@ -87,6 +88,7 @@ CREATE TABLE docs (
     long_description TEXT NOT NULL,
     status_code TEXT NOT NULL,
     in_pfs INTEGER NOT NULL,
+    prior REAL NOT NULL,
     word_terms TEXT NOT NULL,
     lay_terms TEXT NOT NULL,
     lay_phrases TEXT NOT NULL
@@ -102,6 +104,31 @@ CREATE VIRTUAL TABLE fts USING fts5(
     content='', columnsize=1, tokenize='unicode61 remove_diacritics 0'
 );
 """
+
+
+# Status codes of rows nobody bills as a service: M measurement (quality reporting) and I (not valid
+# for Medicare; another code is used). They stay findable, but below the billable codes.
+_STATUS_PRIOR = {"A": 0.3, "R": 0.1, "T": 0.1, "C": 0.1, "I": -0.5, "M": -1.0}
+
+
+# The lay-term table covers the most commonly billed services: being in it is our popularity signal.
+LAY_TABLE_PRIOR = 0.6
+
+
+def prior(doc: CodeDocument, *, in_lay_table: bool = False) -> float:
+    """How likely a code is what a person searching in words wants, before looking at the words.
+
+    Commonly billed codes (those in the lay-term table) and fee-schedule codes with physician work
+    outrank supplies, dental, quality-reporting and emerging technology (Category III) codes when the
+    words match equally well.
+    """
+    score = LAY_TABLE_PRIOR if in_lay_table else 0.0
+    score += 0.5 if doc.in_pfs else 0.0
+    score += 0.5 if doc.has_work else 0.0
+    score += _STATUS_PRIOR.get(doc.status_code, 0.0)
+    if doc.hcpcs[:1] == "D" or (doc.hcpcs[-1:] == "T" and doc.hcpcs[:4].isdigit()):
+        score -= 0.4
+    return score
 
 
 def _lay_fields(lay: LayTermLike | None) -> tuple[str, str, list[str]]:
@@ -160,6 +187,7 @@ def write_index(
                     doc.long_description,
                     doc.status_code,
                     int(doc.in_pfs),
+                    prior(doc, in_lay_table=doc.hcpcs in knowledge.lay_terms),
                     word_terms,
                     lay_terms,
                     json.dumps(phrases),  # "[]" when the code has no lay terms
@@ -172,7 +200,7 @@ def write_index(
             if embedder is not None:
                 embed_texts.append(embedding_text(doc, knowledge))
             count += 1
-        con.executemany("INSERT INTO docs VALUES (?,?,?,?,?,?,?,?,?)", rows)
+        con.executemany("INSERT INTO docs VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
         con.executemany("INSERT INTO vocab VALUES (?,?)", sorted(df.items()))
         meta = {
             "format": INDEX_FORMAT,

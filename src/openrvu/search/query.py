@@ -15,6 +15,8 @@ from openrvu.search import codes, text
 from openrvu.search.synonyms import synonym_table
 
 _CHUNK = re.compile(r"[\s,;()\[\]{}\"'`+|&]+")
+TYPO_CREDIT = 0.9
+LATER_SYNONYM_CREDIT = 0.85
 # Longest multi-word synonym key we look for in a query.
 _MAX_PHRASE = 4
 
@@ -24,7 +26,10 @@ class Variant:
     """One way a concept may appear in the index: space-separated index terms, and where it came from."""
 
     terms: str
-    kind: str  # "word", "synonym", "abbreviation", "typo", "prefix"
+    kind: str  # "word", "synonym", "abbreviation", "typo"
+    # Share of the concept's weight a code earns through this variant: a synonym table lists the
+    # closest translation first, and a guessed typo correction is less certain than the word typed.
+    credit: float = 1.0
 
 
 @dataclass
@@ -92,7 +97,7 @@ def _concepts(
             key = " ".join(text.stem(w) for w in word_list[i : i + size])
             if key in synonyms:
                 concept = Concept(" ".join(word_list[i : i + size]), [Variant(key, "word")])
-                concept.variants += [Variant(t, "synonym") for t in synonyms[key]]
+                concept.variants += _synonym_variants(synonyms[key])
                 concepts.append(concept)
                 i += size
                 break
@@ -114,8 +119,7 @@ def _word_concept(
 ) -> Concept:
     term = text.stem(word)
     concept = Concept(word, [Variant(term, "word")])
-    for target in synonyms.get(term, ()):
-        concept.variants.append(Variant(target, "synonym"))
+    concept.variants += _synonym_variants(synonyms.get(term, ()))
     expansion = abbreviations.get(word) or abbreviations.get(term)
     if expansion:
         expanded = text.term_string(expansion)
@@ -124,10 +128,16 @@ def _word_concept(
     if term not in vocab and len(concept.variants) == 1 and fuzzy is not None:
         corrected = fuzzy.correct(term)
         if corrected:
-            concept.variants.append(Variant(corrected, "typo"))
-            for target in synonyms.get(corrected, ()):
-                concept.variants.append(Variant(target, "synonym"))
+            concept.variants.append(Variant(corrected, "typo", TYPO_CREDIT))
+            concept.variants += _synonym_variants(synonyms.get(corrected, ()), TYPO_CREDIT)
     return concept
+
+
+def _synonym_variants(targets: tuple[str, ...], credit: float = 1.0) -> list[Variant]:
+    return [
+        Variant(t, "synonym", credit if i == 0 else credit * LATER_SYNONYM_CREDIT)
+        for i, t in enumerate(targets)
+    ]
 
 
 class FuzzyMatcher:

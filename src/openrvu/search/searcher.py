@@ -16,7 +16,7 @@ from openrvu.search import codes, embed
 from openrvu.search.query import Concept, FuzzyMatcher, ParsedQuery, Variant, parse
 
 # Score bands: any code match outranks any word match; within words the score is
-# coverage (0..1) * 6 + lexical (0..1) * 2 + lay-term bonus (up to 3) + fee-schedule bonus.
+# coverage (0..1) * 6 + lexical (0..1) * 2 + lay-term bonus (up to 3) + the code's prior (index.prior).
 EXACT_SCORE = 100.0
 PREFIX_SCORE = 60.0
 SIMILAR_SCORE = 40.0
@@ -24,9 +24,6 @@ COVERAGE_WEIGHT = 6.0
 LEXICAL_WEIGHT = 2.0
 LAY_FULL_BONUS = 3.0
 LAY_PARTIAL_BONUS = 1.5
-PFS_BONUS = 0.5
-# Codes that Medicare marks invalid (status I) are rarely what a person wants first.
-INVALID_STATUS_PENALTY = 0.4
 # bm25 weights of the FTS columns: short, long, expanded, lay, context.
 BM25_WEIGHTS = (3.0, 1.5, 2.5, 5.0, 0.5)
 CANDIDATES = 250
@@ -54,8 +51,7 @@ class _Doc:
     id: int
     hcpcs: str
     description: str
-    status_code: str
-    in_pfs: bool
+    prior: float
     # All terms of the code, space-padded (" a b c "), so a term test is one substring search in C.
     padded_terms: str
     lay_phrases: str  # JSON list, parsed only for codes that have lay terms
@@ -226,8 +222,7 @@ class Searcher:
                 COVERAGE_WEIGHT * _coverage(doc, known) / total_weight
                 + LEXICAL_WEIGHT * bm25[doc.id] / top
                 + lay_bonus
-                + (PFS_BONUS if doc.in_pfs else 0.0)
-                - (INVALID_STATUS_PENALTY if doc.status_code == "I" else 0.0)
+                + doc.prior
             )
             scored.append((score, doc, lay_reason))
         scored.sort(key=lambda s: (-s[0], s[1].hcpcs))
@@ -253,7 +248,7 @@ class Searcher:
     def _load_docs(self, ids: list[int], release: str | None) -> list[_Doc]:
         marks = ",".join("?" * len(ids))
         rows = self._con().execute(
-            "SELECT id, hcpcs, description, status_code, in_pfs, word_terms, lay_terms, lay_phrases "
+            "SELECT id, hcpcs, description, prior, word_terms, lay_terms, lay_phrases "
             f"FROM docs WHERE id IN ({marks})",
             ids,
         )
@@ -262,7 +257,7 @@ class Searcher:
         for r in rows:
             if allowed is not None and r[1] not in allowed:
                 continue
-            docs.append(_Doc(r[0], r[1], r[2], r[3], bool(r[4]), f" {r[5]} {r[6]} ", r[7]))
+            docs.append(_Doc(r[0], r[1], r[2], r[3], f" {r[4]} {r[5]} ", r[6]))
         return docs
 
     def _codes_in(self, release: str) -> frozenset[str]:
@@ -328,16 +323,24 @@ def _fts_phrase(terms: str) -> str:
 
 
 def _matching_variant(doc: _Doc, concept: Concept) -> Variant | None:
-    """The first variant of a concept that the code has (all its terms), or None."""
+    """The variant of a concept with the most credit that the code has (all its terms), or None."""
+    best = None
     for variant in concept.variants:
-        if all(f" {t} " in doc.padded_terms for t in variant.terms.split()):
-            return variant
-    return None
+        if (best is None or variant.credit > best.credit) and all(
+            f" {t} " in doc.padded_terms for t in variant.terms.split()
+        ):
+            best = variant
+    return best
 
 
 def _coverage(doc: _Doc, concepts: list[Concept]) -> float:
     """Weighted sum of the concepts the code matches."""
-    return sum(c.weight for c in concepts if _matching_variant(doc, c) is not None)
+    total = 0.0
+    for concept in concepts:
+        variant = _matching_variant(doc, concept)
+        if variant is not None:
+            total += concept.weight * variant.credit
+    return total
 
 
 def _reasons(doc: _Doc, concepts: list[Concept]) -> list[str]:
