@@ -18,7 +18,10 @@ from openrvu.tracker.errors import ImportRejected
 from openrvu.tracker.models import LogEntry, User
 
 TODAY = date(2026, 1, 15)
-GOOD = b"Date,CPT,Modifiers,Units,POS\n2025-11-03,99213,,1,11\n11/04/2025,20610,RT,1,\n2025-11-05,99214,25,1,22\n"
+GOOD = (
+    b"Date,CPT,Modifiers,Units,POS\n"
+    b"2025-11-03,99213,,1,11\n11/04/2025,20610,RT,1,\n2025-11-05,99214,25,1,22\n"
+)
 
 
 def test_preview_then_commit_good_csv(db: Session, make_user: Callable[..., User], catalog: Catalog) -> None:
@@ -42,7 +45,8 @@ def test_security_import_all_or_nothing_with_per_line_errors(
     user = make_user()
     data = (
         GOOD
-        + b"2025-11-06,99999,,1,11\n2025-11-07,99213,ZZ,1,11\n2025-13-01,99213,,0,11\n2025-11-08,99213,,1,11\n"
+        + b"2025-11-06,99999,,1,11\n2025-11-07,99213,ZZ,1,11\n"
+        + b"2025-13-01,99213,,0,11\n2025-11-08,99213,,1,11\n"
     )
     preview = importer.preview_import(db, user, "lines.csv", data, catalog, today=TODAY)
     assert not preview.ok
