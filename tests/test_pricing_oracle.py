@@ -38,8 +38,9 @@ def test_every_oracle_row_reproduced_to_the_cent(cms_dir: Path, rvu25d, name: st
         mods = (rec.modifier,) if rec.modifier else ()
         for pos, expected in (("11", rec.nonfac_amount), ("22", rec.fac_amount)):
             place = place_of_service(pos)
-            line = ResolvedLine(0, LineInput(rec.hcpcs, mods, 1, pos), "RVU25D", row, place.facility,
-                                place.reason, gpci)
+            line = ResolvedLine(
+                0, LineInput(rec.hcpcs, mods, 1, pos), "RVU25D", row, place.facility, place.reason, gpci
+            )
             got = price_encounter([line]).lines[0].allowed
             if got != expected:
                 mismatches.append((rec.carrier, rec.locality, rec.hcpcs, rec.modifier, pos, got, expected))

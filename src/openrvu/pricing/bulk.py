@@ -12,6 +12,7 @@ x10**13 dollars, rounded half-up to cents once.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -57,10 +58,8 @@ def _map(codes: np.ndarray, values: list[str], fn: Callable[[str], int], fill: i
     """Apply ``fn`` to each distinct value once; -1 where it raises PricingError."""
     out = np.full(len(values), fill, dtype=np.int64)
     for i, v in enumerate(values):
-        try:
+        with contextlib.suppress(PricingError):
             out[i] = fn(v)
-        except PricingError:
-            pass
     return out[codes] if len(values) else np.full(len(codes), fill, dtype=np.int64)
 
 
