@@ -48,3 +48,40 @@ def api_search(
     """Ranked hits, each with why it matched: `hcpcs`, `modifier`, `description`, `score`, `matched`."""
     hits = lookups.search(services(request), q, limit) if q.strip() else []
     return {"query": q, "hits": [lookups.jsonable(hit) for hit in hits]}
+
+
+@router.get("/price", summary="Price codes billed together (one encounter)")
+def api_price(
+    request: Request,
+    codes: str = Query(
+        ...,
+        max_length=500,
+        description="CODE[:MOD[:MOD]][xUNITS], space or comma separated: `27447:80 97110x3`",
+    ),
+    pos: str = Query(..., max_length=4, description="Place of service, e.g. 11 or 22"),
+    locality: str = Query("", max_length=20, description="Carrier-locality (01112-05), a ZIP, or `national`"),
+    zip: str = Query("", max_length=10, description="ZIP code of the place of service"),
+    on_date: date = Query(..., alias="date", description="Date of service (YYYY-MM-DD)"),
+    npp: bool = Query(False, description="Billed by an NP/PA/CNS (85%)"),
+    nonpar: bool = Query(False, description="Non-participating provider (95%, limiting charge)"),
+) -> dict[str, Any]:
+    """The CMS allowed amount and wRVU credit of each line, with every rule applied and its source.
+    Bad input (unknown code, modifier, POS, locality, a date with no release) answers 422."""
+    from openrvu.pricing.errors import PricingError
+    from openrvu.pricing.model import LineInput, Provider
+    from openrvu.pricing.service import parse_code
+
+    where = zip.strip() or locality.strip()
+    if not where:
+        raise HTTPException(status_code=422, detail="give a locality (carrier-locality or national) or a ZIP")
+    tokens = [t for t in codes.replace(",", " ").split() if t]
+    if not 1 <= len(tokens) <= 20:
+        raise HTTPException(status_code=422, detail="give 1 to 20 codes")
+    try:
+        lines = [LineInput(c.hcpcs, c.modifiers, c.units, pos) for c in map(parse_code, tokens)]
+        result = services(request).catalog.pricing.price(
+            lines, on=on_date, locality=where, provider=Provider(npp, not nonpar)
+        )
+    except PricingError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from None
+    return lookups.encounter_json(result)

@@ -1,0 +1,91 @@
+"""The procedure log over JSON (``/api/log``): a session cookie or an API token, else 401.
+
+The same tracker services as the pages: a POST with an ``idempotency_key`` is safe to retry (an
+offline outbox can resend it), another user's line id answers 404.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from openrvu.tracker import entries
+from openrvu.tracker.errors import FormErrors, InvalidInput, NotFound
+from openrvu.web import lookups
+from openrvu.web.deps import DB, ApiUser, services
+
+router = APIRouter(prefix="/api/log", tags=["log"])
+
+UNAUTHORIZED = {401: {"description": "No session cookie and no valid API token"}}
+
+
+class LineIn(BaseModel):
+    """A log line to store. No patient data: date, code, modifiers, units and place of service only."""
+
+    date_of_service: str = Field(..., max_length=20, examples=["2026-11-27"])
+    hcpcs: str = Field(..., max_length=10, examples=["99213"])
+    modifiers: list[str] = Field(default_factory=list, max_length=4, examples=[["25"]])
+    units: int = Field(1, ge=1, le=999)
+    pos: str | None = Field(None, max_length=4, examples=["11"])
+    idempotency_key: str | None = Field(
+        None, max_length=64, description="Retry-safe key: a repeat returns the same line"
+    )
+
+
+def _invalid(exc: InvalidInput) -> HTTPException:
+    errors = exc.errors if isinstance(exc, FormErrors) else {exc.field: exc.message}
+    return HTTPException(status_code=422, detail={"errors": errors})
+
+
+@router.get("", summary="The caller's log lines, newest first", responses=UNAUTHORIZED)
+def list_lines(
+    db: DB,
+    user: ApiUser,
+    start: date | None = None,
+    end: date | None = None,
+    hcpcs: str | None = Query(None, max_length=10),
+    limit: int = Query(100, ge=1, le=10_000),
+    offset: int = Query(0, ge=0, le=10_000_000),
+) -> dict[str, Any]:
+    """Lines between ``start`` and ``end`` (inclusive), optionally of one code."""
+    rows = entries.list_entries(db, user, start=start, end=end, hcpcs=hcpcs, limit=limit, offset=offset)
+    return {"lines": [lookups.entry_json(e) for e in rows]}
+
+
+@router.post("", summary="Log a line (idempotent with a key)", status_code=201, responses=UNAUTHORIZED)
+def create_line(request: Request, db: DB, user: ApiUser, line: LineIn) -> Any:
+    """Store a line priced by the pricing engine; 422 names each bad field."""
+    try:
+        spec = entries.parse_entry(
+            user, entries.EntryForm(line.date_of_service, line.hcpcs, line.modifiers, line.units, line.pos)
+        )
+        entry = entries.create_entry(
+            db, user, spec, services(request).catalog, idempotency_key=line.idempotency_key, source="api"
+        )
+    except InvalidInput as exc:
+        raise _invalid(exc) from None
+    return JSONResponse(lookups.entry_json(entry), status_code=201)
+
+
+@router.get("/{entry_id}", summary="One of the caller's lines", responses=UNAUTHORIZED)
+def get_line(db: DB, user: ApiUser, entry_id: int) -> dict[str, Any]:
+    """A line of the caller; another user's line answers 404."""
+    try:
+        return lookups.entry_json(entries.get_entry(db, user, entry_id))
+    except NotFound:
+        raise HTTPException(status_code=404, detail="no such log line") from None
+
+
+@router.delete(
+    "/{entry_id}", summary="Delete one of the caller's lines", status_code=204, responses=UNAUTHORIZED
+)
+def delete_line(request: Request, db: DB, user: ApiUser, entry_id: int) -> None:
+    """Delete a line (kept in the audit trail); another user's line answers 404."""
+    try:
+        entries.delete_entry(db, user, entry_id, services(request).catalog)
+    except NotFound:
+        raise HTTPException(status_code=404, detail="no such log line") from None
