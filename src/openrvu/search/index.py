@@ -18,7 +18,7 @@ import json
 import os
 import sqlite3
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -32,9 +32,14 @@ INDEX_FILENAME = "search.sqlite"
 
 
 class LayTermLike(Protocol):
-    plain_language: str
-    also_known_as: list[str]
-    clinical_context: str
+    """What the index reads of a lay-term row (``openrvu.knowledge.LayTerm``)."""
+
+    @property
+    def plain_language(self) -> str: ...
+    @property
+    def also_known_as(self) -> Sequence[str]: ...
+    @property
+    def clinical_context(self) -> str: ...
 
 
 @dataclass

@@ -38,6 +38,16 @@ class Concept:
     variants: list[Variant] = field(default_factory=list)
     weight: float = 0.0
 
+    @property
+    def patterns(self) -> list[tuple[Variant, tuple[str, ...]]]:
+        """Variants, highest credit first, each with its terms as space-padded substrings to look for."""
+        if self._patterns is None or len(self._patterns) != len(self.variants):
+            ordered = sorted(self.variants, key=lambda v: -v.credit)
+            self._patterns = [(v, tuple(f" {t} " for t in v.terms.split())) for v in ordered]
+        return self._patterns
+
+    _patterns: list[tuple[Variant, tuple[str, ...]]] | None = field(default=None, repr=False)
+
 
 @dataclass
 class ParsedQuery:

@@ -26,7 +26,8 @@ LAY_FULL_BONUS = 3.0
 LAY_PARTIAL_BONUS = 1.5
 # bm25 weights of the FTS columns: short, long, expanded, lay, context.
 BM25_WEIGHTS = (3.0, 1.5, 2.5, 5.0, 0.5)
-CANDIDATES = 250
+CANDIDATES = 150
+FALLBACK_MAX_ROWS = 800
 RERANK_DEPTH = 50
 SEMANTIC_EXTRA = 10
 
@@ -203,12 +204,7 @@ class Searcher:
         known = [c for c in concepts if c.weight > 0]
         if not known:
             return self._semantic_only(query, release)
-        groups = ["(" + " OR ".join(sorted({_fts_phrase(v.terms) for v in c.variants})) + ")" for c in known]
-        # Codes that cover every concept first (a cheap intersection); only when they are too few,
-        # the slower any-word query fills the list with partial matches.
-        bm25 = self._bm25(" AND ".join(groups))
-        if len(bm25) < max(limit, 10) * 2 and len(groups) > 1:
-            bm25 = self._bm25(" OR ".join(groups)) | bm25
+        bm25 = self._candidates(known, limit)
         if not bm25:
             return self._semantic_only(query, release)
         docs = self._load_docs(list(bm25), release)
@@ -232,6 +228,35 @@ class Searcher:
             reason = "; ".join(r for r in (lay_reason, *_reasons(doc, known)) if r)
             hits.append(self._doc_hit(doc, round(score, 4), reason))
         return hits
+
+    def _candidates(self, concepts: list[Concept], limit: int) -> dict[int, float]:
+        """Codes worth ranking, with their bm25 relevance.
+
+        Codes that cover every concept come first (an intersection: cheap). Only when they are too few,
+        codes missing one concept are added, dropping the commonest concept first: what remains is
+        rarer, so the query stays small and pointed. A plain OR over every word would rank thousands
+        of codes that match only "visit" or "injection".
+        """
+        groups = {
+            id(c): "(" + " OR ".join(sorted({_fts_phrase(v.terms) for v in c.variants})) + ")"
+            for c in concepts
+        }
+        found = self._bm25(" AND ".join(groups.values()))
+        if len(concepts) > 1 and len(found) < limit:
+            for dropped in sorted(concepts, key=lambda c: c.weight):
+                # Codes sharing only a very common word ("shot", "visit") are not worth ranking.
+                if min(self._rows_estimate(c) for c in concepts if c is not dropped) > FALLBACK_MAX_ROWS:
+                    continue
+                rest = " AND ".join(g for key, g in groups.items() if key != id(dropped))
+                for rowid, score in self._bm25(rest).items():
+                    found.setdefault(rowid, score)
+                if len(found) >= limit * 2:
+                    break
+        return found
+
+    def _rows_estimate(self, concept: Concept) -> int:
+        """At most how many codes a concept can match: the sum of its variants' document frequencies."""
+        return sum(min(self._vocab.get(t, 0) for t in v.terms.split()) for v in concept.variants)
 
     def _bm25(self, match: str) -> dict[int, float]:
         """rowid -> bm25 relevance (higher is better) of the best candidates for an FTS5 expression."""
@@ -324,13 +349,10 @@ def _fts_phrase(terms: str) -> str:
 
 def _matching_variant(doc: _Doc, concept: Concept) -> Variant | None:
     """The variant of a concept with the most credit that the code has (all its terms), or None."""
-    best = None
-    for variant in concept.variants:
-        if (best is None or variant.credit > best.credit) and all(
-            f" {t} " in doc.padded_terms for t in variant.terms.split()
-        ):
-            best = variant
-    return best
+    for variant, patterns in concept.patterns:  # highest credit first
+        if all(p in doc.padded_terms for p in patterns):
+            return variant
+    return None
 
 
 def _coverage(doc: _Doc, concepts: list[Concept]) -> float:
