@@ -155,6 +155,17 @@ def parse_yyyymmdd(value: str, *, source: str, line: int, column: str) -> date |
         ) from exc
 
 
+def check_width(source: str, line: int, cells: list[str], header: list[str]) -> None:
+    """A row must not carry values beyond the header: that means a shifted row (e.g. a stray comma)."""
+    if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
+        raise CmsFormatError(
+            source,
+            f"the row has {len(cells)} values, the header {len(header)} columns: a stray comma or shifted row",
+            line=line,
+            expected=f"{len(header)} columns",
+        )
+
+
 def zero_pad(value: str, width: int) -> str:
     """Zero-pad a numeric code (``"2102"`` -> ``"02102"``); codes with letters stay as they are."""
     text = value.strip()

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from openrvu.cms._table import find_header, norm_name, parse_decimal, read_table, zero_pad
+from openrvu.cms._table import check_width, find_header, norm_name, parse_decimal, read_table, zero_pad
 from openrvu.cms.errors import CmsFormatError
 from openrvu.cms.models import AnesthesiaCf
 
@@ -70,6 +70,7 @@ def parse_anes(path: Path, data: bytes | None = None, *, source: str | None = No
                 line=line,
                 expected=f"{width} columns",
             )
+        check_width(src, line, cells, header)
         rows.append(
             AnesthesiaCf(
                 carrier=zero_pad(carrier, 5),

@@ -11,7 +11,15 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from openrvu.cms._table import column_index, find_header, norm_name, parse_decimal, read_table, zero_pad
+from openrvu.cms._table import (
+    check_width,
+    column_index,
+    find_header,
+    norm_name,
+    parse_decimal,
+    read_table,
+    zero_pad,
+)
 from openrvu.cms.errors import CmsFormatError
 from openrvu.cms.models import GpciRow
 
@@ -108,6 +116,7 @@ def parse_gpci(path: Path, data: bytes | None = None, *, source: str | None = No
                 expected=f"{width} columns",
             )
 
+        check_width(src, line, cells, header)
         cell = {key: cells[pos].strip() if pos is not None else "" for key, pos in wanted.items()}
         numbers = {
             key: parse_decimal(cell[key], source=src, line=line, column=label, blank_ok=False)

@@ -6,7 +6,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from openrvu.cms._table import column_index, find_header, norm_name, parse_decimal, read_table, zero_pad
+from openrvu.cms._table import (
+    check_width,
+    column_index,
+    find_header,
+    norm_name,
+    parse_decimal,
+    read_table,
+    zero_pad,
+)
 from openrvu.cms.errors import CmsFormatError
 from openrvu.cms.models import OppsCapRow
 
@@ -77,6 +85,7 @@ def parse_oppscap(path: Path, data: bytes | None = None, *, source: str | None =
                 line=line,
                 expected=f"{width} columns",
             )
+        check_width(src, line, cells, header)
         hcpcs = zero_pad(cells[h].upper(), 5)
         if len(hcpcs) != 5 or not hcpcs.isalnum():
             raise CmsFormatError(

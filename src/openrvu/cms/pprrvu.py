@@ -16,6 +16,7 @@ from pathlib import Path
 
 from openrvu.cms._table import (
     Table,
+    check_width,
     column_index,
     find_header,
     is_blank,
@@ -226,6 +227,8 @@ def _convert_rows(
                 column=positions[min(len(cells), len(positions) - 1)][2],
                 expected=f"{width} columns",
             )
+        if len(cells) > width and not is_blank(cells[width:]):
+            check_width(src, line, cells, table.rows[header_at][1][:width])
         if absent:
             cells = [*cells[:width], ""]
         strs = [c.strip() for c in _tuple(get_s(cells))]
