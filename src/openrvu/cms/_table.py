@@ -160,7 +160,7 @@ def check_width(source: str, line: int, cells: list[str], header: list[str]) -> 
     if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
         raise CmsFormatError(
             source,
-            f"the row has {len(cells)} values, the header {len(header)} columns: a stray comma or shifted row",
+            f"the row has {len(cells)} values but the header {len(header)}: a stray comma or shifted row?",
             line=line,
             expected=f"{len(header)} columns",
         )
