@@ -12,7 +12,7 @@ import pytest
 
 from openrvu.settings import load_settings
 
-pytest_plugins: list[str] = ["fixtures_tracker", "fixtures_search", "fixtures_web"]
+pytest_plugins: list[str] = ["fixtures_tracker", "fixtures_search", "fixtures_web", "fixtures_knowledge"]
 
 
 @pytest.fixture(scope="session")
