@@ -115,7 +115,8 @@ def category_of(code: str) -> Category:
     if code[:4].isdigit() and code[4] in _SUFFIXED:
         name, text = _SUFFIXED[code[4]]
         return Category(name, name, "", text)
-    if code[0] in LEVEL2 and code[1:].isdigit():
+    # By letter alone: CMS also lists placeholders such as "GXXX1" for codes not yet numbered.
+    if code[0] in LEVEL2:
         name = f"{code[0]} Codes"
         return Category(name, "HCPCS Level II", name, LEVEL2[code[0]])
     return UNKNOWN
