@@ -52,7 +52,7 @@ KEYS = {
 
 def test_keys_and_values(reference: ReferenceDB) -> None:
     info = code_info(reference, "27447", release="RVU25D")
-    assert KEYS <= set(info)  # plus any sections openrvu.knowledge adds
+    assert set(info) >= KEYS  # plus any sections openrvu.knowledge adds
     json.dumps(info)  # JSON-ready as it is
     assert (info["work_rvu"], info["conv_factor"], info["global_days"]) == ("19.60", "32.3465", "090")
     assert (info["pre_op"], info["intra_op"], info["post_op"]) == ("0.10", "0.69", "0.21")
@@ -98,7 +98,7 @@ def test_level2_code_with_long_description(reference: ReferenceDB) -> None:
 
 def test_level2_code_outside_the_fee_schedule(reference: ReferenceDB) -> None:
     info = code_info(reference, "A4397")
-    assert KEYS <= set(info)  # plus any sections openrvu.knowledge adds
+    assert set(info) >= KEYS  # plus any sections openrvu.knowledge adds
     assert info["work_rvu"] is None and info["long_description"] and info["category"] == "A Codes"
     assert "does not list" in info["warnings"][0]
 

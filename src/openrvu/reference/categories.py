@@ -116,7 +116,7 @@ def category_of(code: str) -> Category:
         name, text = _SUFFIXED[code[4]]
         return Category(name, name, "", text)
     # By letter alone: CMS also lists placeholders such as "GXXX1" for codes not yet numbered.
-    if code[0] in LEVEL2:
+    if code[0] in LEVEL2 and any(c.isdigit() for c in code[1:]):
         name = f"{code[0]} Codes"
         return Category(name, "HCPCS Level II", name, LEVEL2[code[0]])
     return UNKNOWN
