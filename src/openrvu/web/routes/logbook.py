@@ -199,7 +199,7 @@ def _edit_page(
     return render(request, "log_edit.html", context, status_code=status)
 
 
-@router.get("/log/{entry_id}/edit", response_class=HTMLResponse)
+@router.get("/log/{entry_id:int}/edit", response_class=HTMLResponse)
 def edit_page(request: Request, db: DB, user: PageUser, entry_id: int) -> Response:
     """Edit one of the user's lines (another user's line answers 404)."""
     entry = _owned(db, user, entry_id)
@@ -214,7 +214,7 @@ def edit_page(request: Request, db: DB, user: PageUser, entry_id: int) -> Respon
     return _edit_page(request, db, user, entry_id, form, {}, 200)
 
 
-@router.post("/log/{entry_id}", response_class=HTMLResponse)
+@router.post("/log/{entry_id:int}", response_class=HTMLResponse)
 def update_line(
     request: Request,
     db: DB,
@@ -245,7 +245,7 @@ def update_line(
     return redirect(f"/log?added={entry_id}")
 
 
-@router.post("/log/{entry_id}/delete")
+@router.post("/log/{entry_id:int}/delete")
 def delete_line(request: Request, db: DB, user: PageUser, entry_id: int) -> Response:
     """Delete one of the user's lines (kept in the audit trail)."""
     try:
@@ -255,7 +255,7 @@ def delete_line(request: Request, db: DB, user: PageUser, entry_id: int) -> Resp
     return redirect("/log")
 
 
-@router.post("/log/templates/{template_id}")
+@router.post("/log/templates/{template_id:int}")
 def log_template(
     request: Request,
     db: DB,
@@ -307,7 +307,7 @@ def save_template(request: Request, db: DB, user: PageUser, day: Text = "") -> R
     return redirect("/log")
 
 
-@router.post("/log/templates/{template_id}/delete")
+@router.post("/log/templates/{template_id:int}/delete")
 def delete_template(db: DB, user: PageUser, template_id: int) -> Response:
     """Delete one of the user's templates."""
     try:
@@ -329,7 +329,7 @@ def add_favourite(
     return redirect("/log")
 
 
-@router.post("/log/favourites/{favourite_id}/delete")
+@router.post("/log/favourites/{favourite_id:int}/delete")
 def remove_favourite(db: DB, user: PageUser, favourite_id: int) -> Response:
     """Unpin a favourite."""
     try:
@@ -339,7 +339,7 @@ def remove_favourite(db: DB, user: PageUser, favourite_id: int) -> Response:
     return redirect("/log")
 
 
-@router.post("/log/favourites/{favourite_id}/up")
+@router.post("/log/favourites/{favourite_id:int}/up")
 def favourite_up(db: DB, user: PageUser, favourite_id: int) -> Response:
     """Move a favourite one place up."""
     ids = [f.id for f in shortcuts.list_favourites(db, user)]
