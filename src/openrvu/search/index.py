@@ -67,8 +67,7 @@ def load_knowledge() -> Knowledge:
 
     return Knowledge(
         abbreviations=knowledge.abbreviations(),
-        # TEMPORARY until the lay-term table lands in openrvu.knowledge (engineer C2).
-        lay_terms=getattr(knowledge, "lay_terms", dict)(),
+        lay_terms=knowledge.lay_terms(),
         expand=knowledge.expand_descriptor,
     )
 
