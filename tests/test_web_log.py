@@ -132,7 +132,10 @@ def test_dashboard_totals_equal_the_sum_of_the_lines(client: TestClient) -> None
 
 def test_import_preview_shows_line_errors_and_commits_all_or_nothing(client: TestClient) -> None:
     sign_up(client, "import@example.org")
-    bad = f"date,hcpcs,modifiers,units,pos\n{TODAY},99213,25,1,11\n{TODAY},ZZZZZ,,1,11\nnot-a-date,99214,,1,11\n"
+    bad = (
+        f"date,hcpcs,modifiers,units,pos\n{TODAY},99213,25,1,11\n{TODAY},ZZZZZ,,1,11\n"
+        "not-a-date,99214,,1,11\n"
+    )
     token = csrf(client)
     preview = client.post(
         "/import/preview",

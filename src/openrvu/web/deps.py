@@ -31,7 +31,7 @@ class SignInRequired(Exception):
 
 def services(request: Request) -> Services:
     """The app's :class:`Services`."""
-    return request.app.state.services  # type: ignore[no-any-return]
+    return request.app.state.services
 
 
 def db_session(request: Request) -> Iterator[Session]:
@@ -115,9 +115,7 @@ def render(request: Request, template: str, context: dict[str, Any], status_code
     base.update(context)
     if "release" not in base:
         base["release"] = lookups.latest_release(services(request))
-    return request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
-        request, template, base, status_code=status_code
-    )
+    return request.app.state.templates.TemplateResponse(request, template, base, status_code=status_code)
 
 
 def redirect(url: str) -> RedirectResponse:

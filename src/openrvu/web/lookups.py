@@ -91,7 +91,7 @@ def code(
     if len(code_text) > 10 or len(mod_text) > 2:
         return Missing(f"{hcpcs[:20]!r} is not a HCPCS code: a code is 5 letters or digits, a modifier 2.")
     try:
-        return code_info(svc.reference, code_text, mod_text, release=release, on_date=on_date)  # type: ignore[no-any-return]
+        return code_info(svc.reference, code_text, mod_text, release=release, on_date=on_date)
     except UnknownCode as exc:
         return Missing(str(exc), list(exc.closest))
     except (UnknownRelease, NoReleaseForDate) as exc:

@@ -94,9 +94,9 @@ def signin(
     except TooManyAttempts as exc:
         minutes = max(1, round(exc.retry_after / 60))
         message = f"Too many failed sign-ins for this email. Wait {minutes} minute(s) and try again."
-        response = render(request, "signin.html", {"form": form, "errors": {"_form": message}}, 429)
-        response.headers["Retry-After"] = str(exc.retry_after)
-        return response
+        throttled = render(request, "signin.html", {"form": form, "errors": {"_form": message}}, 429)
+        throttled.headers["Retry-After"] = str(exc.retry_after)
+        return throttled
     except InvalidCredentials:
         errors = {"_form": "Wrong email or password."}
         return render(request, "signin.html", {"form": form, "errors": errors}, 401)

@@ -36,7 +36,7 @@ def api_code(
     found = lookups.code(services(request), hcpcs, modifier, release=release, on_date=on_date)
     if isinstance(found, lookups.Missing):
         raise HTTPException(status_code=404, detail={"error": found.message, "closest": found.closest})
-    return lookups.jsonable(found)  # type: ignore[no-any-return]
+    return lookups.jsonable(found)
 
 
 @router.get("/search", summary="Search codes by number or in plain words")

@@ -20,7 +20,9 @@ from openrvu.web.deps import DB, ApiUser, services
 
 router = APIRouter(prefix="/api/log", tags=["log"])
 
-UNAUTHORIZED = {401: {"description": "No session cookie and no valid API token"}}
+UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
+    401: {"description": "No session cookie and no valid API token"}
+}
 
 
 class LineIn(BaseModel):
