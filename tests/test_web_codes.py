@@ -8,6 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 HTML = {"accept": "text/html"}
+ZERO_WORK = (
+    "This code has a work RVU of 0.00, meaning it does not have a physician work component assigned by CMS"
+)
 SECTIONS = (
     "long-description",
     "plain-language",
@@ -59,10 +62,7 @@ def test_g0320_page_has_every_section_and_the_zero_work_sentence(client: TestCli
     assert page.status_code == 200
     for section in SECTIONS:
         assert f'id="{section}"' in page.text, section
-    assert (
-        "This code has a work RVU of 0.00, meaning it does not have a physician work component assigned by CMS"
-        in page.text
-    )
+    assert ZERO_WORK in page.text
     # HCPCS Level II long description, the release and the notice
     assert "Home health services" in page.text or "home health" in page.text.lower()
     assert "RVU26C" in page.text
