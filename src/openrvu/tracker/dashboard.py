@@ -138,7 +138,8 @@ class Dashboard:
     notes: tuple[str, ...] = field(default=())
 
 
-def _figures(wrvu_e4: Any, cents: Any, lines: Any, units: Any, priced: Any) -> Figures:
+def figures_of(wrvu_e4: Any, cents: Any, lines: Any, units: Any, priced: Any) -> Figures:
+    """Figures from one row of the ``SUMS`` aggregate (SQL sums may be None, int or Decimal)."""
     return Figures(
         wrvu=(Decimal(int(wrvu_e4 or 0)) / WRVU_SCALE).quantize(CENT, rounding=ROUND_HALF_UP),
         allowed=(Decimal(int(cents or 0)) / 100).quantize(CENT),
@@ -148,7 +149,8 @@ def _figures(wrvu_e4: Any, cents: Any, lines: Any, units: Any, priced: Any) -> F
     )
 
 
-_SUMS = (
+#: The aggregate behind every figure: wRVU, allowed, lines, units, lines with a CMS amount.
+SUMS = (
     func.sum(LogEntry.wrvu_e4),
     func.sum(LogEntry.allowed_cents),
     func.count(LogEntry.id),
@@ -157,7 +159,8 @@ _SUMS = (
 )
 
 
-def _where(stmt: Any, user_ids: list[int], start: date, end: date) -> Any:
+def in_range(stmt: Any, user_ids: list[int], start: date, end: date) -> Any:
+    """Restrict a query to the lines of ``user_ids`` dated ``start``..``end`` (inclusive)."""
     return stmt.where(
         LogEntry.user_id.in_(user_ids), LogEntry.date_of_service >= start, LogEntry.date_of_service <= end
     )
@@ -221,13 +224,14 @@ def default_range(period: str, today: date) -> tuple[date, date]:
 
 def daily_figures(session: Session, user_ids: list[int], start: date, end: date) -> dict[date, Figures]:
     """Figures per date of service (one SQL aggregate; the series are built from it)."""
-    stmt = _where(select(LogEntry.date_of_service, *_SUMS), user_ids, start, end).group_by(
+    stmt = in_range(select(LogEntry.date_of_service, *SUMS), user_ids, start, end).group_by(
         LogEntry.date_of_service
     )
-    return {row[0]: _figures(*row[1:]) for row in session.execute(stmt)}
+    return {row[0]: figures_of(*row[1:]) for row in session.execute(stmt)}
 
 
-def _add(a: Figures, b: Figures) -> Figures:
+def add_figures(a: Figures, b: Figures) -> Figures:
+    """The sum of two figures."""
     return Figures(
         a.wrvu + b.wrvu, a.allowed + b.allowed, a.lines + b.lines, a.units + b.units, a.unpriced + b.unpriced
     )
@@ -243,7 +247,7 @@ def series(
     sums: dict[date, Figures] = {}
     for day, figs in daily.items():
         key = period_start(day, period)
-        sums[key] = _add(sums.get(key, ZERO), figs)
+        sums[key] = add_figures(sums.get(key, ZERO), figs)
     out = []
     cursor = period_start(start, period)
     while cursor <= end:
@@ -260,13 +264,13 @@ def top_codes(
     """The codes with the most wRVU in the range."""
     wrvu = func.coalesce(func.sum(LogEntry.wrvu_e4), 0)
     stmt = (
-        _where(select(LogEntry.hcpcs, *_SUMS), user_ids, start, end)
+        in_range(select(LogEntry.hcpcs, *SUMS), user_ids, start, end)
         .group_by(LogEntry.hcpcs)
         .order_by(wrvu.desc(), func.count(LogEntry.id).desc(), LogEntry.hcpcs)
         .limit(limit)
     )
-    rows = [(code, _figures(*rest)) for code, *rest in session.execute(stmt)]
-    total_stmt = _where(select(func.sum(LogEntry.wrvu_e4)), user_ids, start, end)
+    rows = [(code, figures_of(*rest)) for code, *rest in session.execute(stmt)]
+    total_stmt = in_range(select(func.sum(LogEntry.wrvu_e4)), user_ids, start, end)
     total = Decimal(int(session.scalar(total_stmt) or 0)) / WRVU_SCALE
     return [
         CodeTotal(
@@ -285,7 +289,7 @@ def em_mix(session: Session, user_ids: list[int], start: date, end: date) -> lis
     """Level mix of each E/M family logged in the range (counts of units, as billed)."""
     codes = [c for _, _, family in EM_FAMILIES for c in family]
     stmt = (
-        _where(select(LogEntry.hcpcs, func.sum(LogEntry.units)), user_ids, start, end)
+        in_range(select(LogEntry.hcpcs, func.sum(LogEntry.units)), user_ids, start, end)
         .where(LogEntry.hcpcs.in_(codes))
         .group_by(LogEntry.hcpcs)
     )
@@ -314,7 +318,7 @@ def goal_progress(session: Session, user: User, today: date) -> Goal | None:
     if not user.annual_wrvu_goal:
         return None
     start, end = date(today.year, 1, 1), date(today.year, 12, 31)
-    stmt = _where(select(func.sum(LogEntry.wrvu_e4)), [user.id], start, today)
+    stmt = in_range(select(func.sum(LogEntry.wrvu_e4)), [user.id], start, today)
     actual = (Decimal(int(session.scalar(stmt) or 0)) / WRVU_SCALE).quantize(CENT)
     days_in_year = (end - start).days + 1
     elapsed = (today - start).days + 1
@@ -359,11 +363,11 @@ def dashboard(
     daily = daily_figures(session, [user.id], start, end)
     totals = ZERO
     for figs in daily.values():
-        totals = _add(totals, figs)
+        totals = add_figures(totals, figs)
     contract = user_contract(user)
     rate = user.dollars_per_wrvu
     paid = rate is not None or bool(contract.tiers)
-    ytd_stmt = _where(select(func.sum(LogEntry.wrvu_e4)), [user.id], date(today.year, 1, 1), today)
+    ytd_stmt = in_range(select(func.sum(LogEntry.wrvu_e4)), [user.id], date(today.year, 1, 1), today)
     ytd = Decimal(int(session.scalar(ytd_stmt) or 0)) / WRVU_SCALE
     notes = []
     if totals.unpriced:
