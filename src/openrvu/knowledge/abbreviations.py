@@ -104,7 +104,9 @@ def expand_descriptor(text: str) -> str:
     return expanded
 
 
-_SUFFIXES = (("s", ""), ("es", ""), ("ies", "y"), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e"))
+_SUFFIXES = (
+    ("s", ""), ("es", ""), ("ies", "y"), ("ied", "y"), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e"),
+)  # fmt: skip
 
 
 def _is_word(token: str, words: Collection[str]) -> bool:
