@@ -9,6 +9,7 @@ CMS inserts columns between years (CY2026 added ``PRIC IND`` before ``ENDO BASE`
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from operator import itemgetter
@@ -208,7 +209,7 @@ def _convert_rows(
     order = [*fields["s"], *fields["d"], *fields["b"], *fields["o"]]
     field_order = [f for f, _, _, _ in positions]
     reorder = itemgetter(*(order.index(f) for f in field_order))
-    get_s, get_d, get_b, get_o = (itemgetter(*picks[k]) if picks[k] else (lambda _c: ()) for k in "sdbo")
+    get_s, get_d, get_b, get_o = (_picker(picks[k]) for k in "sdbo")
     absent_o = [pos is None for _, k, _, pos in positions if k == "o"]
     s_index = {f: i for i, f in enumerate(fields["s"])}
     pad = [(s_index[f], w) for f, w in _WIDTH.items()]
@@ -231,13 +232,13 @@ def _convert_rows(
             check_width(src, line, cells, table.rows[header_at][1][:width])
         if absent:
             cells = [*cells[:width], ""]
-        strs = [c.strip() for c in _tuple(get_s(cells))]
+        strs = [c.strip() for c in get_s(cells)]
         for i in upper:
             strs[i] = strs[i].upper()
         for i, w in pad:
             if len(strs[i]) < w and strs[i].isdigit():
                 strs[i] = strs[i].zfill(w)
-        raw_d = _tuple(get_d(cells))
+        raw_d = get_d(cells)
         try:
             decs = [decimals[c] for c in raw_d]
         except KeyError:
@@ -245,10 +246,8 @@ def _convert_rows(
                 if text not in decimals:
                     decimals[text] = parse_decimal(text, source=src, line=line, column=displays["d"][i])
             decs = [decimals[c] for c in raw_d]
-        flags = [bool(c.strip()) for c in _tuple(get_b(cells))]
-        opts = [
-            None if absent else c.strip() for c, absent in zip(_tuple(get_o(cells)), absent_o, strict=True)
-        ]
+        flags = [bool(c.strip()) for c in get_b(cells)]
+        opts = [None if absent else c.strip() for c, absent in zip(get_o(cells), absent_o, strict=True)]
         hcpcs, modifier = strs[0], strs[1]
         if len(hcpcs) != 5 or not hcpcs.isalnum():
             raise CmsFormatError(
@@ -265,6 +264,11 @@ def _convert_rows(
     return rows
 
 
-def _tuple(picked: object) -> tuple[str, ...]:
-    """itemgetter returns a bare value for one index and a tuple for several."""
-    return picked if isinstance(picked, tuple) else (picked,)
+def _picker(indexes: list[int]) -> Callable[[list[str]], tuple[str, ...]]:
+    """Pick cells by index as a tuple (itemgetter returns a bare value for a single index)."""
+    if not indexes:
+        return lambda _cells: ()
+    if len(indexes) == 1:
+        only = indexes[0]
+        return lambda cells: (cells[only],)
+    return itemgetter(*indexes)
