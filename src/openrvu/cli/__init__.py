@@ -12,6 +12,7 @@ from openrvu.cli import reference as _reference  # noqa: F401,E402
 from openrvu.cli import pricing as _pricing  # noqa: F401,E402
 from openrvu.cli import search as _search  # noqa: F401,E402
 from openrvu.cli import serve as _serve  # noqa: F401,E402
+from openrvu.cli import benchmarks as _benchmarks  # noqa: F401,E402
 
 
 def main() -> None:
