@@ -44,6 +44,8 @@ def test_dictionary_is_well_formed() -> None:
         ("Ct head/brain w/o&w/dye", "CT scan head/brain without&with dye"),
         ("Njx paravert w/us cer/thor", "Injection paravertebral with ultrasound cervical/thoracic"),
         ("I&d abscess comp/multiple", "Incision and drainage abscess complex/multiple"),
+        ("Decompress spine cord add-on", "Decompress spine cord add-on"),
+        ("Vitamin d assay", "Vitamin d assay"),
     ],
 )
 def test_expand_descriptor(short: str, expected: str) -> None:

@@ -18,6 +18,8 @@ from importlib import resources
 # Ordinals ("1st", "2nd") are numbers, not the abbreviations "st"/"nd".
 _WORD_RE = re.compile(r"\d+(?:st|nd|rd|th)(?![A-Za-z])|[A-Za-z]+|\d+")
 _NUMBER_RE = re.compile(r"\d+(?:st|nd|rd|th)?")
+# Hyphenated words that read right as they are: "add-on" must not become "additional-on".
+_EXPAND_RE = re.compile(r"(?i:add|follow)-on\b|" + _WORD_RE.pattern)
 
 
 @cache
@@ -78,7 +80,7 @@ def _expand_plain(text: str, table: dict[str, str]) -> str:
             return word
         return expansion
 
-    return _WORD_RE.sub(replace, text)
+    return _EXPAND_RE.sub(replace, text)
 
 
 def expand_descriptor(text: str) -> str:
