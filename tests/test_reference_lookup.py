@@ -6,6 +6,8 @@ import json
 from datetime import date
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from openrvu.reference.categories import category_of
 from openrvu.reference.db import ReferenceDB
@@ -144,3 +146,14 @@ def test_categories(code: str, name: str) -> None:
 def test_every_loaded_code_has_a_category(reference: ReferenceDB) -> None:
     unknown = {c for c in reference.codes("RVU26C") if category_of(c).section in ("Other", "CPT")}
     assert not unknown
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(max_size=40), modifier=st.text(max_size=4))
+def test_any_input_gives_info_or_unknown_code(reference: ReferenceDB, text: str, modifier: str) -> None:
+    try:
+        info = code_info(reference, text, modifier)
+    except UnknownCode as exc:
+        assert all(isinstance(c, str) for c in exc.closest)
+    else:
+        assert info["hcpcs"] == text.strip().upper()
