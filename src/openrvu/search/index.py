@@ -169,7 +169,13 @@ def write_index(
         embed_texts: list[str] = []
         count = 0
         rows = []
-        for doc_id, doc in enumerate(documents, start=1):
+        # Row ids follow the prior, best first: FTS5 yields matches in row-id order, so a capped scan of a
+        # common word ("injection") reads the likeliest codes first (see Searcher._bm25).
+        ranked = sorted(
+            ((prior(d, in_lay_table=d.hcpcs in knowledge.lay_terms), d) for d in documents),
+            key=lambda pd: (-pd[0], pd[1].hcpcs),
+        )
+        for doc_id, (doc_prior, doc) in enumerate(ranked, start=1):
             short = text.term_string(doc.description)
             long = text.term_string(doc.long_description)
             expanded = text.term_string(
@@ -191,7 +197,7 @@ def write_index(
                     doc.long_description,
                     doc.status_code,
                     int(doc.in_pfs),
-                    prior(doc, in_lay_table=doc.hcpcs in knowledge.lay_terms),
+                    doc_prior,
                     word_terms,
                     lay_terms,
                     json.dumps(phrases),  # "[]" when the code has no lay terms

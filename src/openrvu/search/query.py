@@ -38,15 +38,13 @@ class Concept:
     variants: list[Variant] = field(default_factory=list)
     weight: float = 0.0
 
-    @property
-    def patterns(self) -> list[tuple[Variant, tuple[str, ...]]]:
-        """Variants, highest credit first, each with its terms as space-padded substrings to look for."""
-        if self._patterns is None or len(self._patterns) != len(self.variants):
-            ordered = sorted(self.variants, key=lambda v: -v.credit)
-            self._patterns = [(v, tuple(f" {t} " for t in v.terms.split())) for v in ordered]
-        return self._patterns
+    def prepare(self) -> None:
+        """Order the variants by credit and split their terms once, before scoring many codes."""
+        ordered = sorted(self.variants, key=lambda v: -v.credit)
+        self.patterns = [(v, tuple(f" {t} " for t in v.terms.split())) for v in ordered]
 
-    _patterns: list[tuple[Variant, tuple[str, ...]]] | None = field(default=None, repr=False)
+    # (variant, its terms as space-padded substrings), highest credit first; set by prepare()
+    patterns: list[tuple[Variant, tuple[str, ...]]] = field(default_factory=list, repr=False)
 
 
 @dataclass

@@ -26,7 +26,9 @@ LAY_FULL_BONUS = 3.0
 LAY_PARTIAL_BONUS = 1.5
 # bm25 weights of the FTS columns: short, long, expanded, lay, context.
 BM25_WEIGHTS = (3.0, 1.5, 2.5, 5.0, 0.5)
+_BM25_ARGS = ", ".join(map(str, BM25_WEIGHTS))
 CANDIDATES = 150
+SCAN_LIMIT = 300
 FALLBACK_MAX_ROWS = 800
 RERANK_DEPTH = 50
 SEMANTIC_EXTRA = 10
@@ -55,7 +57,8 @@ class _Doc:
     prior: float
     # All terms of the code, space-padded (" a b c "), so a term test is one substring search in C.
     padded_terms: str
-    lay_phrases: str  # JSON list, parsed only for codes that have lay terms
+    # the code's plain-language names and synonyms, each with its set of terms
+    lay_phrases: tuple[tuple[str, frozenset[str]], ...]
 
 
 # (score, code, lay-term reason) of a candidate while it is ranked
@@ -78,6 +81,7 @@ class Searcher:
         self._n_docs = max(int(self.meta.get("codes", "1")), 1)
         self._fuzzy = FuzzyMatcher(self._vocab)
         self._release_codes: dict[str, frozenset[str]] = {}
+        self._docs: dict[int, _Doc] = {}
         self._embedder = embedder
         self._vectors: np.ndarray | None = None
 
@@ -201,6 +205,7 @@ class Searcher:
         concepts = [c for c in parsed.concepts if c.variants]
         for concept in concepts:
             concept.weight = self._weight(concept)
+            concept.prepare()
         known = [c for c in concepts if c.weight > 0]
         if not known:
             return self._semantic_only(query, release)
@@ -259,30 +264,43 @@ class Searcher:
         return sum(min(self._vocab.get(t, 0) for t in v.terms.split()) for v in concept.variants)
 
     def _bm25(self, match: str) -> dict[int, float]:
-        """rowid -> bm25 relevance (higher is better) of the best candidates for an FTS5 expression."""
-        rows = self._con().execute(
-            f"SELECT rowid, bm25(fts, {', '.join(map(str, BM25_WEIGHTS))}) AS r FROM fts "
-            "WHERE fts MATCH ? ORDER BY r LIMIT ?",
-            (match, CANDIDATES),
+        """rowid -> bm25 relevance (higher is better) of the best candidates for an FTS5 expression.
+
+        Without ORDER BY, FTS5 stops after SCAN_LIMIT matches in row-id order, which the index made the
+        order of the prior: for a word in thousands of codes we rank the likeliest few hundred instead
+        of computing bm25 for all of them.
+        """
+        rows = (
+            self._con()
+            .execute(
+                f"SELECT rowid, bm25(fts, {_BM25_ARGS}) FROM fts WHERE fts MATCH ? LIMIT ?",
+                (match, SCAN_LIMIT),
+            )
+            .fetchall()
         )
-        return {rowid: -r for rowid, r in rows}
+        rows.sort(key=lambda r: r[1])
+        return {rowid: -r for rowid, r in rows[:CANDIDATES]}
 
     def _doc_hit(self, doc: _Doc, score: float, reason: str) -> Hit:
         return Hit(doc.hcpcs, "", doc.description, score, reason or "words")
 
     def _load_docs(self, ids: list[int], release: str | None) -> list[_Doc]:
-        marks = ",".join("?" * len(ids))
-        rows = self._con().execute(
-            "SELECT id, hcpcs, description, prior, word_terms, lay_terms, lay_phrases "
-            f"FROM docs WHERE id IN ({marks})",
-            ids,
-        )
-        allowed = self._codes_in(release) if release is not None else None
-        docs = []
-        for r in rows:
-            if allowed is not None and r[1] not in allowed:
-                continue
-            docs.append(_Doc(r[0], r[1], r[2], r[3], f" {r[4]} {r[5]} ", r[6]))
+        """The candidate codes (kept in memory once read: the index never changes under a Searcher)."""
+        missing = [i for i in ids if i not in self._docs]
+        if missing:
+            marks = ",".join("?" * len(missing))
+            rows = self._con().execute(
+                "SELECT id, hcpcs, description, prior, word_terms, lay_terms, lay_phrases "
+                f"FROM docs WHERE id IN ({marks})",
+                missing,
+            )
+            for r in rows:
+                phrases = tuple((p, frozenset(p.split())) for p in json.loads(r[6]))
+                self._docs[r[0]] = _Doc(r[0], r[1], r[2], r[3], f" {r[4]} {r[5]} ", phrases)
+        docs = [self._docs[i] for i in ids if i in self._docs]
+        if release is not None:
+            allowed = self._codes_in(release)
+            docs = [d for d in docs if d.hcpcs in allowed]
         return docs
 
     def _codes_in(self, release: str) -> frozenset[str]:
@@ -356,12 +374,14 @@ def _matching_variant(doc: _Doc, concept: Concept) -> Variant | None:
 
 
 def _coverage(doc: _Doc, concepts: list[Concept]) -> float:
-    """Weighted sum of the concepts the code matches."""
+    """Weighted sum of the concepts the code matches (each through its best-credited variant)."""
     total = 0.0
+    terms = doc.padded_terms
     for concept in concepts:
-        variant = _matching_variant(doc, concept)
-        if variant is not None:
-            total += concept.weight * variant.credit
+        for variant, patterns in concept.patterns:  # highest credit first
+            if all(p in terms for p in patterns):
+                total += concept.weight * variant.credit
+                break
     return total
 
 
@@ -383,12 +403,11 @@ def _reasons(doc: _Doc, concepts: list[Concept]) -> list[str]:
 def _lay_bonus(doc: _Doc, said: set[str]) -> tuple[float, str]:
     """A bonus when the query is one of the code's plain-language names, or holds one of them."""
     best, reason = 0.0, ""
-    if not said or doc.lay_phrases == "[]":
+    if not said:
         return best, reason
-    for phrase in json.loads(doc.lay_phrases):
-        words = set(phrase.split())
+    for phrase, words in doc.lay_phrases:
         if said <= words:
             return LAY_FULL_BONUS, f"lay term: {phrase}"
-        if len(words) >= 2 and words <= said and best < LAY_PARTIAL_BONUS:
+        if best < LAY_PARTIAL_BONUS and len(words) >= 2 and words <= said:
             best, reason = LAY_PARTIAL_BONUS, f"lay term: {phrase}"
     return best, reason
