@@ -1,21 +1,22 @@
 """Vectorized repricing of a claim file: the engine's rules as int64 array arithmetic.
 
-The results are identical to the per-line Decimal engine (``tests/test_pricing_bulk.py`` checks it
-on thousands of real lines). Encounters the arrays do not cover go through the engine itself, record
-by record: modifiers with a payment percentage (22, 52, 53, 54-56, 62, 66, 80-82, AS, QK/QX/QY), RT/LT
-pairs, endoscopy families, a contract with a frozen release, and amounts too large for int64. Lines
-with an error are resolved one by one, so their message is the engine's.
+The results are identical to the per-line Decimal engine (``tests/test_pricing_bulk.py`` checks it on
+thousands of varied real lines). Only these go through the engine itself, record by record: lines with
+an error (so the message is the engine's), a contract with a frozen release, endoscopy family members
+billed with modifier 50, and amounts too large for int64.
 
-Scales: RVU x100, GPCI x1000, CF x10000, percentages x100. Effective RVUs are x10**6, a line's amount
-x10**13 dollars, rounded half-up to cents once.
+Scales: RVU x100, GPCI x1000, CF x10000, percentages x100. Effective RVUs are x10**6 and a line's
+amount x10**13 dollars, rounded half-up to cents once. Modifier percentages (52, 54-56, 62, 80-82,
+AS) come from the engine's own ``modifier_effects`` and are applied with exact ``Decimal`` arithmetic
+on the exact integer amount.
 """
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pyarrow as pa
@@ -23,19 +24,23 @@ import pyarrow.compute as pc
 
 from openrvu.pricing.arrays import KIND_ANES, KIND_CONTRACTOR, KIND_NONE, KIND_PAY, RefArrays
 from openrvu.pricing.contract import Contract
+from openrvu.pricing.engine import modifier_effects
 from openrvu.pricing.errors import PricingError
 from openrvu.pricing.modifiers import INFORMATIONAL_MODIFIERS, check_modifiers, parse_modifiers, row_modifier
 from openrvu.pricing.pos import normalize_pos, place_of_service
-from openrvu.pricing.records import Outcome, parse_date, parse_units, reprice_records
+from openrvu.pricing.records import REQUIRED_COLUMNS, Outcome, parse_date, parse_units, reprice_records
 from openrvu.pricing.service import PricingService, parse_locality
 
-FALLBACK_MODIFIERS = frozenset(
-    {"22", "52", "53", "54", "55", "56", "62", "66", "80", "81", "82", "AS", "QK", "QX", "QY"}
-)
+FACTOR_MODIFIERS = frozenset({"22", "52", "53", "54", "55", "56", "62", "66", "80", "81", "82", "AS"})
 GROUPS = ("img-tc", "img-pc", "cv-tc", "oph-tc", "pe")
 RATES = {"img-tc": 50, "img-pc": 5, "cv-tc": 25, "oph-tc": 20, "pe": 50}
 CODES = {"img-tc": "13:TC50", "img-pc": "13:PC5", "cv-tc": "13:CV25", "oph-tc": "13:OPH20", "pe": "13:PE50"}
+_BILAT = {1: "12:150", 2: "12:200", 3: "12:100", 4: "12:n/a", 5: "12:150-pair", 6: "12:100-pair"}
+_ROWMOD = {"": 0, "26": 1, "TC": 2, "53": 3}
+_ROWMOD_CODE = {1: "8:26", 2: "8:TC", 3: "9:53"}
 _INT64_SAFE = 4.0e18
+_SCALE = Decimal(10) ** 13
+CENT = Decimal("0.01")
 
 
 @dataclass
@@ -54,25 +59,48 @@ def _encode(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
     return enc.indices.to_numpy(zero_copy_only=False).astype(np.int64), enc.dictionary.to_pylist()
 
 
-def _map(codes: np.ndarray, values: list[str], fn: Callable[[str], int], fill: int = -1) -> np.ndarray:
-    """Apply ``fn`` to each distinct value once; -1 where it raises PricingError."""
-    out = np.full(len(values), fill, dtype=np.int64)
+def _map(codes: np.ndarray, values: list, fn: Callable[[str], int], fill: int = -1) -> np.ndarray:
+    """Apply ``fn`` to each distinct value once; ``fill`` where it raises PricingError."""
+    out = np.full(len(values) + 1, fill, dtype=np.int64)
     for i, v in enumerate(values):
-        with contextlib.suppress(PricingError):
+        try:
             out[i] = fn(v)
-    return out[codes] if len(values) else np.full(len(codes), fill, dtype=np.int64)
+        except PricingError:
+            out[i] = fill
+    return out[codes]
+
+
+def _per_value(
+    codes: np.ndarray, values: list, fn: Callable[[object], object], dtype: object = bool
+) -> np.ndarray:
+    return np.array([fn(v) for v in values] + [fn(())], dtype=dtype)[codes]
+
+
+def _dense(values: np.ndarray) -> np.ndarray:
+    """Dense ids (0..k-1, by first appearance) of an integer array, by hashing."""
+    return pc.dictionary_encode(pa.array(values)).indices.to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def _group_ids(*keys: np.ndarray) -> np.ndarray:
-    """One dense id per distinct combination of the key arrays."""
-    stacked = np.stack(keys, axis=1)
-    return np.unique(stacked, axis=0, return_inverse=True)[1].reshape(-1)
+    """One dense id per distinct combination of the integer key arrays."""
+    ids = _dense(keys[0])
+    for key in keys[1:]:
+        other = _dense(key)
+        ids = _dense(ids * (int(other.max()) + 1 if len(other) else 1) + other)
+    return ids
 
 
-def _ranked(group: np.ndarray, amount: np.ndarray, tie: np.ndarray, n: np.ndarray, mask: np.ndarray):
-    """Rank the masked lines within each group by amount (desc) then tie order.
+def _first_index(group: np.ndarray) -> np.ndarray:
+    """For each group id, the index of its first line."""
+    first = np.zeros(int(group.max()) + 1 if len(group) else 0, dtype=np.int64)
+    first[group[::-1]] = np.arange(len(group))[::-1]
+    return first
 
-    Returns (first position of each line, total positions of its group), zeros outside ``mask``.
+
+def _ranked(group, amount, ties, n, mask):
+    """Rank the masked lines within each group by amount (desc), then the tie keys (engine order).
+
+    Returns (first position of each line, total positions of its group); zeros outside ``mask``.
     """
     size = len(group)
     first = np.zeros(size, dtype=np.int64)
@@ -80,9 +108,8 @@ def _ranked(group: np.ndarray, amount: np.ndarray, tie: np.ndarray, n: np.ndarra
     idx = np.flatnonzero(mask)
     if not len(idx):
         return first, total
-    order = idx[np.lexsort((tie[idx], -amount[idx], group[idx]))]
-    g = group[order]
-    nn = n[order]
+    order = idx[np.lexsort((idx, *[t[idx] for t in reversed(ties)], -amount[idx], group[idx]))]
+    g, nn = group[order], n[order]
     cs = np.cumsum(nn)
     start = cs - nn
     new = np.ones(len(order), dtype=bool)
@@ -91,9 +118,20 @@ def _ranked(group: np.ndarray, amount: np.ndarray, tie: np.ndarray, n: np.ndarra
     first[order] = start - start[group_start] + 1
     ends = np.flatnonzero(np.append(new[1:], True))
     group_total = cs[ends] - start[group_start[ends]]
-    seg = np.cumsum(new) - 1
-    total[order] = group_total[seg]
+    total[order] = group_total[np.cumsum(new) - 1]
     return first, total
+
+
+def _cumcount(key: np.ndarray) -> np.ndarray:
+    """0, 1, 2, ... within each key, in line order."""
+    order = np.lexsort((np.arange(len(key)), key))
+    k = key[order]
+    new = np.ones(len(k), dtype=bool)
+    new[1:] = k[1:] != k[:-1]
+    start = np.maximum.accumulate(np.where(new, np.arange(len(k)), 0))
+    out = np.empty(len(key), dtype=np.int64)
+    out[order] = np.arange(len(k)) - start
+    return out
 
 
 class BulkRepricer:
@@ -104,236 +142,236 @@ class BulkRepricer:
         db = service.db
         self.ref = RefArrays((r, list(db.iter_rvu(r)), list(db.localities(r))) for r in releases)
         self.release_names = releases
+        ref = self.ref
+        self._row_mod = np.array([_ROWMOD.get(r.modifier, 0) for r in ref.rows], dtype=np.int64)
+        self._split_sum = np.array([r.pre_op + r.intra_op + r.post_op != 0 for r in ref.rows], dtype=bool)
+        release_of = [""] * len(ref.rows)
+        for (name, _code, _mod), i in ref.index.items():
+            release_of[i] = name
+        base_rows = [
+            ref.index.get((release_of[i], r.endo_base, ""), -1) if r.endo_base else -1
+            for i, r in enumerate(ref.rows)
+        ]
+        self._endo_row = np.array(base_rows, dtype=np.int64)
+        codes = sorted({r.hcpcs for r in ref.rows} | ref.endo_bases)
+        self._code_id = {c: i for i, c in enumerate(codes)}
+        self._row_code = np.array([self._code_id[r.hcpcs] for r in ref.rows], dtype=np.int64)
+        self._base_code = np.array(
+            [self._code_id[r.endo_base] if r.endo_base else -1 for r in ref.rows], dtype=np.int64
+        )
 
     def reprice(self, table: pa.Table, contract: Contract) -> tuple[pa.Table, BulkStats]:
         """The input table with ``release, allowed, wrvu, rules, error`` appended, and how it went."""
-        cols = {
-            name: table.column(name)
-            for name in ("encounter_id", "date", "hcpcs", "modifiers", "units", "pos", "locality_or_zip")
-        }
+        cols = {name: table.column(name) for name in REQUIRED_COLUMNS}
         size = table.num_rows
-        stats = BulkStats(lines=size)
         ref = self.ref
         rel_of = {name: i for i, name in enumerate(self.release_names)}
 
         units = _map(*_encode(cols["units"]), parse_units, fill=-(2**40))
         date_codes, date_values = _encode(cols["date"])
-
-        def release_index(text: str) -> int:
-            name = self.service.release_name(parse_date(text))
-            return rel_of.get(name, -1)
-
-        rel = _map(date_codes, date_values, release_index)
+        rel = _map(
+            date_codes, date_values, lambda t: rel_of.get(self.service.release_name(parse_date(t)), -1)
+        )
         mod_codes, mod_values = _encode(cols["modifiers"])
         mods = [parse_modifiers(v) for v in mod_values]
-        mod_ok = np.array([_checks(m) for m in mods] + [False], dtype=bool)[mod_codes]
+        mod_ok = _per_value(mod_codes, mods, _checks)
         pos_codes, pos_values = _encode(cols["pos"])
         fac = _map(pos_codes, pos_values, lambda v: int(place_of_service(v).facility))
-        pos_norm = [normalize_pos(v) for v in pos_values]
-        tele = np.array([{"02": 1, "10": 2}.get(p, 0) for p in pos_norm] + [0], dtype=np.int64)[pos_codes]
+        tele = _map(pos_codes, pos_values, lambda v: {"02": 1, "10": 2}.get(normalize_pos(v), 0), fill=0)
         hc_codes, hc_values = _encode(cols["hcpcs"])
         hcpcs = [v.strip().upper() for v in hc_values]
         loc_codes, loc_values = _encode(cols["locality_or_zip"])
         carrier_loc = [self._carrier_locality(v) for v in loc_values]
+        ri = self._rows(rel, hc_codes, hcpcs, mod_codes, mods)
+        gi = self._gpcis(rel, loc_codes, carrier_loc)
 
-        # the row of each line: (release, code, row modifier) looked up once per distinct combination
-        rowmods = [""] * len(mod_values)
-        combo = _group_ids(rel, hc_codes, mod_codes)
-        first_of = np.zeros(combo.max() + 1 if size else 0, dtype=np.int64)
-        first_of[combo] = np.arange(size)
-        row_of_combo = np.full(len(first_of), -1, dtype=np.int64)
-        for c, i in enumerate(first_of):
-            r = rel[i]
-            if r < 0:
-                continue
-            code, mset = hcpcs[hc_codes[i]], mods[mod_codes[i]]
-            rowmods[mod_codes[i]] = want = row_modifier(code, mset)
-            name = self.release_names[r]
-            ri = ref.index.get((name, code, want), -1)
-            if ri < 0 and want == "53":
-                ri = ref.index.get((name, code, ""), -1)
-            row_of_combo[c] = ri
-        ri = row_of_combo[combo]
-        loc_combo = _group_ids(rel, loc_codes)
-        first_loc = np.zeros(loc_combo.max() + 1 if size else 0, dtype=np.int64)
-        first_loc[loc_combo] = np.arange(size)
-        gi_of = np.full(len(first_loc), -1, dtype=np.int64)
-        for c, i in enumerate(first_loc):
-            cl = carrier_loc[loc_codes[i]]
-            if rel[i] >= 0 and cl is not None:
-                gi_of[c] = ref.loc_index.get((self.release_names[rel[i]], *cl), -1)
-        gi = gi_of[loc_combo]
-
-        has50 = np.array(["50" in m for m in mods] + [False], dtype=bool)[mod_codes]
-        error = (units <= 0) | (rel < 0) | ~mod_ok | (fac < 0) | (ri < 0) | (gi < 0) | (has50 & (units != 1))
+        has = {m: _per_value(mod_codes, mods, lambda ms, m=m: m in ms) for m in ("50", "RT", "LT")}
+        factor_line = _per_value(mod_codes, mods, lambda ms: bool(FACTOR_MODIFIERS & set(ms)))
         safe_ri = np.where(ri < 0, 0, ri)
         kind = ref.kind[safe_ri]
-        error |= kind == KIND_ANES
+        error = (units <= 0) | (rel < 0) | ~mod_ok | (fac < 0) | (ri < 0) | (gi < 0) | (kind == KIND_ANES)
+        error |= has["50"] & (units != 1)
+        split = _per_value(mod_codes, mods, lambda ms: bool({"54", "55", "56"} & set(ms)))
+        error |= split & ~self._split_sum[safe_ri]
         ok = ~error
         fac_b = fac == 1
         safe_gi = np.where(gi < 0, 0, gi)
-        safe_units = np.where(error, 1, units)
-
+        n_units = np.where(error, 1, units)
         enc = _group_ids(_encode(cols["encounter_id"])[0], date_codes)
-        # encounters the arrays leave to the engine
-        fallback_line = ok & np.array([bool(FALLBACK_MODIFIERS & set(m)) for m in mods] + [False])[mod_codes]
         pay = ok & (kind == KIND_PAY)
-        bilat = ref.bilat[safe_ri]
-        rt = np.array(["RT" in m for m in mods] + [False])[mod_codes]
-        lt = np.array(["LT" in m for m in mods] + [False])[mod_codes]
-        single = (
-            pay & (safe_units == 1) & ~has50 & (rt != lt) & np.isin(bilat, [ord("0"), ord("1"), ord("2")])
+        mult, status, zzz, bilat = (
+            ref.mult[safe_ri],
+            ref.status[safe_ri],
+            ref.zzz[safe_ri],
+            ref.bilat[safe_ri],
         )
-        if single.any():
-            key = _group_ids(enc, hc_codes, np.array([hash(r) for r in rowmods] + [0])[mod_codes])
-            rts = np.bincount(key, weights=single & rt)
-            lts = np.bincount(key, weights=single & lt)
-            fallback_line |= single & (rts[key] > 0) & (lts[key] > 0)
-        mult = ref.mult[safe_ri]
-        status = ref.status[safe_ri]
-        zzz = ref.zzz[safe_ri]
-        rank_ok = pay & np.isin(mult, [ord("1"), ord("2"), ord("3")]) & ~zzz & (status != ord("T"))
-        fam_base = np.where(ref.endo3[safe_ri], 1, 0)
-        if (rank_ok & (fam_base == 1)).any():
-            fallback_line |= self._endoscopy_families(rank_ok, safe_ri, enc, hcpcs, hc_codes, safe_units)
+
         w, pe, mp, capped = ref.setting_comps(safe_ri, fac_b, safe_gi)
         gw, gpe, gmp = ref.gw[safe_gi], ref.gpe[safe_gi], ref.gmp[safe_gi]
         cf = ref.cf[safe_ri]
         unit_fee = (w * gw + pe * gpe + mp * gmp) * cf  # x10**9
-        est = unit_fee.astype(np.float64) * 100.0 * 100.0 * safe_units
-        fallback_line |= ok & (est > _INT64_SAFE)
-        slow_enc = np.zeros(enc.max() + 1 if size else 0, dtype=bool)
-        slow_enc[enc[fallback_line]] = True
+        slow_line = ok & (np.abs(unit_fee.astype(np.float64)) * 2.0e4 * n_units > _INT64_SAFE)
+
+        # bilateral (rule 12): -50, 2 units, RT+LT pairs
+        b, b_off, bcode = self._bilateral(pay, has, bilat, n_units)
+        rep = np.arange(size)
+        pair_rep, pair_b, pair_code = self._pairs(
+            pay
+            & ~has["50"]
+            & (n_units == 1)
+            & (has["RT"] != has["LT"])
+            & np.isin(bilat, [ord("0"), ord("1"), ord("2")]),
+            enc,
+            hc_codes,
+            self._row_mod[safe_ri],
+            has["RT"],
+            bilat,
+        )
+        paired = pair_rep >= 0
+        b = np.where(paired, pair_b, b)
+        b_off = np.where(paired, 100, b_off)
+        bcode = np.where(paired, pair_code, bcode)
+        rep = np.where(paired, pair_rep, rep)
+        n = np.where(bcode > 0, 1, n_units)
+
+        # endoscopy families (rule 13, indicator 3)
+        rank_ok = pay & np.isin(mult, [ord("1"), ord("2"), ord("3")]) & ~zzz & (status != ord("T"))
+        ties = self._ties(safe_ri, mod_codes, mods, n_units)
+        fam = self._families(rank_ok, safe_ri, enc, mult, n_units, unit_fee, ties, fac_b, safe_gi)
+        in_family, fam_rep, sub_units, base_w, base_pe, base_mp, fam_amount = fam
+        slow_line |= in_family & ((bcode > 0) | paired)
+        slow_enc = np.zeros(int(enc.max()) + 1 if size else 0, dtype=bool)
+        slow_enc[enc[slow_line]] = True
         if contract.frozen_release:
             slow_enc[:] = True
         fast = ok & ~slow_enc[enc]
+        b = np.where(in_family, 100, b)
+        rep = np.where(in_family, fam_rep, rep)
+        n_rank = np.where(in_family, 1, n)
 
-        # bilateral (rule 12)
-        b = np.full(size, 100, dtype=np.int64)
-        b_off = b.copy()
-        bcode = np.zeros(size, dtype=np.int64)  # 0 none, 1: 150, 2: 200, 3: 100, 4: n/a
-        is1, is2, is3 = bilat == ord("1"), bilat == ord("2"), bilat == ord("3")
-        m50 = pay & has50
-        b = np.where(m50 & is1, 150, np.where(m50 & is3, 200, b))
-        bcode = np.where(
-            m50, np.where(is1, 1, np.where(is3, 2, np.where(is2 | (bilat == ord("0")), 3, 4))), 0
-        )
-        b_off = np.where(m50 & (is1 | (bilat == ord("0"))), 200, b)
-        u2 = pay & ~has50 & (safe_units == 2) & (is1 | is2 | is3)
-        b = np.where(u2, np.where(is1, 150, np.where(is3, 200, 100)), b)
-        bcode = np.where(u2, np.where(is1, 1, np.where(is3, 2, 3)), bcode)
-        b_off = np.where(u2, np.where(is1, 200, b), b_off)
-        n = np.where(bcode > 0, 1, safe_units)
-
-        tie = self._tie_order(hc_codes, hcpcs, mod_codes, mods, rowmods, safe_units)
-        # multiple procedures, indicators 1/2/3 (rule 13)
-        rmask = fast & rank_ok
-        first, total = _ranked(enc, unit_fee * b, tie, n, rmask)
-        ranked = rmask & (total >= 2)
-        last = first + n - 1
+        # multiple procedures, indicators 1/2/3: rank the representative of each item, copy to its members
+        amount_rank = np.where(in_family, fam_amount * 100, np.where(paired, unit_fee * b * 2, unit_fee * b))
+        rmask = fast & rank_ok & (rep == np.arange(size))
+        first, total = _ranked(enc, amount_rank, ties, n_rank, rmask)
+        first, total = first[rep], total[rep]
+        ranked = fast & rank_ok & (total >= 2)
+        nr = n_rank[rep]
+        last = first + nr - 1
+        ind1 = mult[rep] == ord("1")
         c1 = ranked & (first == 1)
-        ind1 = mult == ord("1")
         c2 = ranked & ind1 & (first <= 2) & (last >= 2)
-        c3 = np.where(ranked & ind1, n - c1 - c2, 0)
-        halves = np.where(ind1, c2, n - c1)
-        f = np.where(ranked, 100 * c1 + 50 * halves + 25 * c3, 100 * n)
-        t50 = ranked & (halves > 0)
-        t25 = ranked & ind1 & (c3 > 0)
-        by_report = ranked & (last >= 6)
-
-        # component reductions, indicators 4/5/6/7
-        is_tc, is_pc = self._row_mod_masks(safe_ri)
-        tcw, tcpe, tcmp = self._part(safe_ri, ref.tc, fac_b, safe_gi, w, pe, mp, is_tc, "tc")
-        pcw, pcpe, pcmp = self._part(safe_ri, ref.pc, fac_b, safe_gi, w, pe, mp, is_pc, "pc")
-        img = (mult == ord("4")) & (ref.imaging[safe_ri] != 99)
-        base = fast & pay & ~zzz
-        members = {
-            "img-tc": (base & img & ~is_pc, ref.imaging[safe_ri], (tcw, tcpe, tcmp)),
-            "img-pc": (base & img & ~is_tc, ref.imaging[safe_ri], (pcw, pcpe, pcmp)),
-            "cv-tc": (base & (mult == ord("6")) & ~is_pc, np.zeros(size, np.int64), (tcw, tcpe, tcmp)),
-            "oph-tc": (base & (mult == ord("7")) & ~is_pc, np.zeros(size, np.int64), (tcw, tcpe, tcmp)),
-            "pe": (base & (mult == ord("5")), np.zeros(size, np.int64), (0 * w, pe, 0 * mp)),
+        c3 = np.where(ranked & ind1, nr - c1 - c2, 0)
+        halves = np.where(ind1, c2, nr - c1)
+        f = np.where(ranked, 100 * c1 + 50 * halves + 25 * c3, 100 * nr)
+        flags = {
+            "13:100": c1,
+            "13:50": ranked & (halves > 0),
+            "13:25": ranked & ind1 & (c3 > 0),
+            "13:by-report": ranked & (last >= 6),
         }
-        eff = [w * b * f, pe * b * f, mp * b * f]
+
+        # effective RVUs (x10**6)
+        eff = [
+            np.where(in_family, (w * n_units - base_w * sub_units) * 100 * f, w * b * f),
+            np.where(in_family, (pe * n_units - base_pe * sub_units) * 100 * f, pe * b * f),
+            np.where(in_family, (mp * n_units - base_mp * sub_units) * 100 * f, mp * b * f),
+        ]
         credit_b = b if contract.reduces("bilateral") else b_off
         mp_on = contract.reduces("multiple_procedure")
-        wc = self.ref.work[safe_ri] * credit_b * (f if mp_on else 100 * n)
-        applied = []
-        for name in GROUPS:
-            mask, family, (a, p_, m_) = members[name]
-            gfirst, gtotal = _ranked(
-                _group_ids(enc, family), (a * gw + p_ * gpe + m_ * gmp) * cf, tie, n, mask
-            )
-            later = np.where(mask & (gtotal >= 2), np.where(gfirst == 1, n - 1, n), 0)
-            red = RATES[name] * b * later
-            eff[0] -= a * red
-            eff[1] -= p_ * red
-            eff[2] -= m_ * red
-            if name == "img-pc" and mp_on:
-                pc_work = np.where(
-                    is_pc,
-                    ref.work[safe_ri],
-                    np.where(
-                        ref.pc[safe_ri] >= 0, ref.work[np.maximum(ref.pc[safe_ri], 0)], ref.work[safe_ri]
-                    ),
-                )
-                wc = wc - pc_work * RATES[name] * credit_b * later
-            applied.append(later > 0)
+        work = ref.work[safe_ri]
+        if mp_on:
+            wc = np.where(in_family, (work * n_units - base_w * sub_units) * 100 * f, work * credit_b * f)
+        else:
+            wc = work * credit_b * 100 * n
+
+        applied = self._components(
+            fast & pay & ~zzz,
+            safe_ri,
+            fac_b,
+            safe_gi,
+            enc,
+            mult,
+            w,
+            pe,
+            mp,
+            gw,
+            gpe,
+            gmp,
+            cf,
+            ties,
+            n,
+            b,
+            credit_b,
+            mp_on,
+            eff,
+            wc,
+        )
+        wc = applied.pop()
         amount = (eff[0] * gw + eff[1] * gpe + eff[2] * gmp) * cf
-        cents = (np.maximum(amount, 0) + 5 * 10**10) // 10**11
         others = np.bincount(enc, weights=pay & fast & (status != ord("T")), minlength=len(slow_enc))
         is_t = pay & (status == ord("T"))
         t_bundled = is_t & (others[enc] > 0)
+        cents = (np.maximum(amount, 0) + 5 * 10**10) // 10**11
         cents = np.where(t_bundled | (kind == KIND_NONE), 0, cents)
-        work_units = ref.work[safe_ri] * safe_units * 10**4
-        if contract.credit_non_payable:
-            wc = np.where(t_bundled | (kind == KIND_NONE), work_units, wc)
-        else:
-            wc = np.where(t_bundled | (kind == KIND_NONE), 0, wc)
+        work_units = work * n_units * 10**4
+        not_paid_credit = work_units if contract.credit_non_payable else 0
+        wc = np.where(t_bundled | (kind == KIND_NONE), not_paid_credit, wc)
         wc = np.where(kind == KIND_CONTRACTOR, work_units, wc)
         wrvu = (np.maximum(wc, 0) + 5000) // 10000
+        allowed_ok = fast & (kind != KIND_CONTRACTOR)
 
+        mod_rule = np.zeros(size, dtype=np.int64)
+        allowed_text: dict[int, str] = {}
+        wrvu_text: dict[int, str] = {}
+        fx = np.flatnonzero(fast & pay & factor_line)
+        if len(fx):
+            mod_rule = self._factor_lines(
+                fx, safe_ri, mod_codes, mods, contract, amount, wc, t_bundled, allowed_text, wrvu_text, size
+            )
         rules = self._rules(
             fast,
             fac_b,
-            ref,
             safe_ri,
             tele,
             capped & pay,
             kind,
             status,
             bcode,
-            c1,
-            t50,
-            t25,
-            by_report,
+            in_family,
+            flags,
             applied,
             zzz & pay,
             is_t,
             t_bundled,
+            mod_rule,
             mod_codes,
             mods,
         )
-        release = np.array(self.release_names + [""], dtype=object)[
-            np.where(rel < 0, len(self.release_names), rel)
-        ]
+        names = np.array([*self.release_names, ""], dtype=object)
+        release = names[np.where(rel < 0, len(self.release_names), rel)]
         out = {
-            "release": pa.array(np.where(fast, release, "")),
-            "allowed": _money(cents, fast & (kind != KIND_CONTRACTOR)),
+            "release": pa.array(np.where(fast, release, ""), type=pa.string()),
+            "allowed": _money(cents, allowed_ok),
             "wrvu": _money(wrvu, fast),
             "rules": rules,
             "error": pa.array(np.full(size, "", dtype=object), type=pa.string()),
         }
+        if allowed_text:
+            keys = np.array(list(allowed_text), dtype=np.int64)
+            out["allowed"] = _put(out["allowed"], keys, [allowed_text[k] for k in keys.tolist()])
+            out["wrvu"] = _put(out["wrvu"], keys, [wrvu_text[k] for k in keys.tolist()])
+        stats = BulkStats(lines=size, vectorized=int(fast.sum()))
         slow = np.flatnonzero(~fast)
-        stats.vectorized = int(fast.sum())
         if len(slow):
-            out = self._engine_lines(table, slow, contract, out, stats)
+            self._engine_lines(table, slow, contract, out, stats)
         result = table
         for name in ("release", "allowed", "wrvu", "rules", "error"):
             if name in result.column_names:
                 result = result.drop_columns([name])
             result = result.append_column(name, out[name])
         return result, stats
+
+    # -- resolution -------------------------------------------------------------------------------------
 
     def _carrier_locality(self, value: str) -> tuple[str, str] | None:
         try:
@@ -345,131 +383,335 @@ class BulkRepricer:
             return None if found is None else (found.carrier, found.locality)
         return parsed
 
-    def _endoscopy_families(self, rank_ok, ri, enc, hcpcs, hc_codes, units) -> np.ndarray:
-        """Lines of encounters where an endoscopy family forms (left to the engine)."""
+    def _rows(self, rel, hc_codes, hcpcs, mod_codes, mods) -> np.ndarray:
+        """The RVU row of each line, looked up once per distinct (release, code, modifiers)."""
+        combo = _group_ids(rel, hc_codes, mod_codes)
+        out = np.full(int(combo.max()) + 1 if len(combo) else 0, -1, dtype=np.int64)
+        for c, i in enumerate(_first_index(combo)):
+            if rel[i] < 0:
+                continue
+            code, name = hcpcs[hc_codes[i]], self.release_names[rel[i]]
+            want = row_modifier(code, mods[mod_codes[i]])
+            found = self.ref.index.get((name, code, want), -1)
+            if found < 0 and want == "53":
+                found = self.ref.index.get((name, code, ""), -1)
+            out[c] = found
+        return out[combo]
+
+    def _gpcis(self, rel, loc_codes, carrier_loc) -> np.ndarray:
+        combo = _group_ids(rel, loc_codes)
+        out = np.full(int(combo.max()) + 1 if len(combo) else 0, -1, dtype=np.int64)
+        for c, i in enumerate(_first_index(combo)):
+            cl = carrier_loc[loc_codes[i]]
+            if rel[i] >= 0 and cl is not None:
+                out[c] = self.ref.loc_index.get((self.release_names[rel[i]], *cl), -1)
+        return out[combo]
+
+    def _ties(self, ri, mod_codes, mods, units) -> list[np.ndarray]:
+        """The engine's tie-break (code, row modifier, sorted modifiers, units) as sortable int arrays."""
+        sorted_mods = [tuple(sorted(m)) for m in mods]
+        order = {m: i for i, m in enumerate(sorted(set(sorted_mods)))}
+        mods_rank = np.array([order[m] for m in sorted_mods] + [0], dtype=np.int64)[mod_codes]
+        rowmod_rank = np.array([0, 1, 3, 2], dtype=np.int64)[self._row_mod[ri]]  # "" < 26 < 53 < TC
+        return [self._row_code[ri], rowmod_rank, mods_rank, units]
+
+    # -- rules ------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _bilateral(pay, has, bilat, units):
+        b = np.full(len(pay), 100, dtype=np.int64)
+        is0, is1, is2, is3 = (bilat == ord(c) for c in "0123")
+        m50 = pay & has["50"]
+        b = np.where(m50 & is1, 150, np.where(m50 & is3, 200, b))
+        bcode = np.where(m50, np.where(is1, 1, np.where(is3, 2, np.where(is2 | is0, 3, 4))), 0)
+        b_off = np.where(m50 & (is1 | is0), 200, b)
+        u2 = pay & ~has["50"] & (units == 2) & (is1 | is2 | is3)
+        b = np.where(u2, np.where(is1, 150, np.where(is3, 200, 100)), b)
+        bcode = np.where(u2, np.where(is1, 1, np.where(is3, 2, 3)), bcode)
+        b_off = np.where(u2, np.where(is1, 200, b), b_off)
+        return b, b_off, bcode
+
+    @staticmethod
+    def _pairs(single, enc, hc_codes, rowmod, rt, bilat):
+        """RT+LT lines of one code pair up in line order; each pair is one bilateral procedure."""
+        size = len(single)
+        rep = np.full(size, -1, dtype=np.int64)
+        b = np.full(size, 100, dtype=np.int64)
+        code = np.zeros(size, dtype=np.int64)
+        idx = np.flatnonzero(single)
+        if not len(idx):
+            return rep, b, code
+        key = _group_ids(enc[idx], hc_codes[idx], rowmod[idx])
+        side = rt[idx].astype(np.int64)
+        k = _cumcount(key * 2 + side)
+        pairs_in_key = np.minimum(np.bincount(key, weights=side), np.bincount(key, weights=1 - side))
+        take = k < pairs_in_key[key]
+        sel = idx[take]
+        if not len(sel):
+            return rep, b, code
+        pair = _group_ids(key[take], k[take])
+        low = np.full(int(pair.max()) + 1, size, dtype=np.int64)
+        np.minimum.at(low, pair, sel)
+        rep[sel] = low[pair]
+        ind1 = bilat[sel] == ord("1")
+        b[sel] = np.where(ind1, 75, 50)
+        code[sel] = np.where(ind1, 5, 6)
+        return rep, b, code
+
+    def _families(self, rank_ok, ri, enc, mult, units, unit_fee, ties, fac, gi):
+        """Endoscopy families: the top code pays in full, the others (code - base), the base alone nothing."""
+        size = len(ri)
         ref = self.ref
-        base_code = np.array(
-            [ref.rows[i].endo_base if ref.endo3[i] else "" for i in range(len(ref.rows))] + [""], dtype=object
-        )
-        fam = np.where(ref.endo3[ri], base_code[ri], "")
-        own = np.array(hcpcs + [""], dtype=object)[hc_codes]
-        fam = np.where((fam == "") & ref.is_base[ri], own, fam)
-        fam = np.where(rank_ok, fam, "")
-        has = fam != ""
-        if not has.any():
-            return np.zeros(len(ri), dtype=bool)
-        key = _group_ids(
-            enc, pc.dictionary_encode(pa.array(fam.astype(str))).indices.to_numpy().astype(np.int64)
-        )
-        total_units = np.bincount(key, weights=np.where(has, units, 0))
-        members3 = np.bincount(key, weights=has & ref.endo3[ri])
-        return has & (total_units[key] >= 2) & (members3[key] > 0)
+        fam = np.where(ref.endo3[ri], self._base_code[ri], -1)
+        in_family = np.zeros(size, dtype=bool)
+        rep = np.arange(size)
+        sub_units = np.zeros(size, dtype=np.int64)
+        zeros = np.zeros(size, dtype=np.int64)
+        bw, bpe, bmp, amount = zeros.copy(), zeros.copy(), zeros.copy(), zeros.copy()
+        member3 = rank_ok & (fam >= 0)
+        if not member3.any():
+            return in_family, rep, sub_units, bw, bpe, bmp, amount
+        key3 = enc * (len(self._code_id) + 1) + fam
+        keys = np.unique(key3[member3])
+        own = enc * (len(self._code_id) + 1) + self._row_code[ri]
+        base_line = rank_ok & (mult != ord("3")) & ref.is_base[ri] & np.isin(own, keys)
+        fam = np.where(base_line, self._row_code[ri], fam)
+        members = member3 | base_line
+        key = np.where(members, enc * (len(self._code_id) + 1) + fam, -1)
+        idx = np.flatnonzero(members)
+        g = _dense(key[idx])
+        total_units = np.bincount(g, weights=units[idx])
+        form = total_units[g] >= 2
+        idx, g = idx[form], g[form]
+        if not len(idx):
+            return in_family, rep, sub_units, bw, bpe, bmp, amount
+        in_family[idx] = True
+        is_base = base_line[idx]
+        order = idx[np.lexsort((idx, *[t[idx] for t in reversed(ties)], -unit_fee[idx], is_base, g))]
+        og = _dense(key[order])
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = og[1:] != og[:-1]
+        top = first & ~base_line[order]
+        head = order[np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))]
+        rep[order] = head
+        sub_units[order] = np.where(top, units[order] - 1, units[order])
+        base_ri = np.where(base_line[order], ri[order], self._endo_row[ri[order]])
+        w, pe, mp, _ = ref.setting_comps(np.maximum(base_ri, 0), fac[order], gi[order])
+        bw[order], bpe[order], bmp[order] = w, pe, mp
+        g_o = gi[order]
+        base_fee = (w * ref.gw[g_o] + pe * ref.gpe[g_o] + mp * ref.gmp[g_o]) * ref.cf[ri[order]]
+        member_amount = unit_fee[order] * units[order] - base_fee * sub_units[order]
+        fam_total = np.zeros(int(og.max()) + 1, dtype=np.int64)
+        np.add.at(fam_total, og, member_amount)
+        amount[order] = fam_total[og]
+        return in_family, rep, sub_units, bw, bpe, bmp, amount
 
-    def _tie_order(self, hc_codes, hcpcs, mod_codes, mods, rowmods, units) -> np.ndarray:
-        """The engine's tie-break (code, row modifier, sorted modifiers, units) as one integer."""
-        combo = _group_ids(hc_codes, mod_codes, units)
-        firsts = np.zeros(combo.max() + 1 if len(combo) else 0, dtype=np.int64)
-        firsts[combo] = np.arange(len(combo))
-        keys = [
-            (hcpcs[hc_codes[i]], rowmods[mod_codes[i]], tuple(sorted(mods[mod_codes[i]])), int(units[i]))
-            for i in firsts
-        ]
-        order = sorted(range(len(keys)), key=keys.__getitem__)
-        rank = np.empty(len(keys), dtype=np.int64)
-        rank[order] = np.arange(len(keys))
-        return rank[combo]
+    def _components(
+        self, base, ri, fac, gi, enc, mult, w, pe, mp, gw, gpe, gmp, cf, ties, n, b, credit_b, mp_on, eff, wc
+    ):
+        """Indicators 4/5/6/7: reduce a component (TC, PC or PE) of the later procedures of a group."""
+        ref = self.ref
+        is_tc, is_pc = self._row_mod[ri] == 2, self._row_mod[ri] == 1
+        tc = self._part(ri, ref.tc, fac, gi, (w, pe, mp), is_tc, ((0 * w), pe, mp))
+        pcp = self._part(ri, ref.pc, fac, gi, (w, pe, mp), is_pc, (w, 0 * pe, 0 * mp))
+        img = (mult == ord("4")) & (ref.imaging[ri] != 99)
+        none = np.zeros(len(ri), np.int64)
+        members = {
+            "img-tc": (base & img & ~is_pc, ref.imaging[ri], tc),
+            "img-pc": (base & img & ~is_tc, ref.imaging[ri], pcp),
+            "cv-tc": (base & (mult == ord("6")) & ~is_pc, none, tc),
+            "oph-tc": (base & (mult == ord("7")) & ~is_pc, none, tc),
+            "pe": (base & (mult == ord("5")), none, (0 * w, pe, 0 * mp)),
+        }
+        applied = []
+        for name in GROUPS:
+            mask, family, (a, p_, m_) = members[name]
+            first, total = _ranked(
+                _group_ids(enc, family), (a * gw + p_ * gpe + m_ * gmp) * cf, ties, n, mask
+            )
+            later = np.where(mask & (total >= 2), np.where(first == 1, n - 1, n), 0)
+            red = RATES[name] * b * later
+            eff[0] -= a * red
+            eff[1] -= p_ * red
+            eff[2] -= m_ * red
+            if name == "img-pc" and mp_on:
+                pc_row = ref.pc[ri]
+                pc_work = np.where(is_pc | (pc_row < 0), ref.work[ri], ref.work[np.maximum(pc_row, 0)])
+                wc = wc - pc_work * RATES[name] * credit_b * later
+            applied.append(later > 0)
+        applied.append(wc)
+        return applied
 
-    def _row_mod_masks(self, ri: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        mods = np.array([r.modifier for r in self.ref.rows], dtype=object)
-        return (mods == "TC")[ri], (mods == "26")[ri]
-
-    def _part(self, ri, split, fac, gi, w, pe, mp, own, which):
-        """The TC or PC part per unit of each line (engine ``_split``)."""
+    def _part(self, ri, split, fac, gi, comps, own, default):
+        """The TC or PC part per unit of each line (the engine's ``_split``)."""
         other = split[ri]
         sw, spe, smp, _ = self.ref.setting_comps(np.maximum(other, 0), fac, gi)
         have = other >= 0
-        if which == "tc":
-            dw, dpe, dmp = 0 * w, pe, mp
-        else:
-            dw, dpe, dmp = w, 0 * pe, 0 * mp
-        pw = np.where(own, w, np.where(have, sw, dw))
-        ppe = np.where(own, pe, np.where(have, spe, dpe))
-        pmp = np.where(own, mp, np.where(have, smp, dmp))
-        return pw, ppe, pmp
+        return tuple(
+            np.where(own, c, np.where(have, s, d))
+            for c, s, d in zip(comps, (sw, spe, smp), default, strict=True)
+        )
+
+    def _factor_lines(
+        self, fx, ri, mod_codes, mods, contract, amount, wc, t_bundled, allowed_text, wrvu_text, size
+    ) -> np.ndarray:
+        """Lines with a payment percentage: the engine's ``modifier_effects``, exact Decimal on exact ints."""
+        rule_ids: dict[str, int] = {}
+        self._mod_rule_texts: list[str] = [""]
+        out = np.zeros(size, dtype=np.int64)
+        cache: dict[tuple[int, int], tuple] = {}
+        for i in fx.tolist():
+            key = (int(ri[i]), int(mod_codes[i]))
+            if key not in cache:
+                cache[key] = modifier_effects(self.ref.rows[key[0]], mods[key[1]], None, contract)
+            pay, credit, paid, rules = cache[key]
+            text = " ".join(r.code for r in rules)
+            if text not in rule_ids:
+                rule_ids[text] = len(self._mod_rule_texts)
+                self._mod_rule_texts.append(text)
+            out[i] = rule_ids[text]
+            if t_bundled[i] or not paid:
+                allowed_text[i] = "0.00"
+            elif pay is None:
+                allowed_text[i] = ""
+            else:
+                exact = max(Decimal(int(amount[i])), Decimal(0)) / _SCALE * pay
+                allowed_text[i] = f"{exact.quantize(CENT, rounding=ROUND_HALF_UP):.2f}"
+            wrvu_text[i] = _wrvu_text(int(wc[i]), Decimal(1) if t_bundled[i] else credit)
+        return out
 
     def _rules(
         self,
         fast,
         fac,
-        ref,
         ri,
         tele,
         capped,
         kind,
         status,
         bcode,
-        c1,
-        t50,
-        t25,
-        by_report,
+        in_family,
+        flags,
         applied,
         zzz,
         is_t,
         t_bundled,
+        mod_rule,
         mod_codes,
         mods,
     ) -> pa.Array:
-        """The rule codes of each line, built once per distinct combination (as the engine writes them)."""
+        """The rule codes of each line, built once per distinct combination, as the engine writes them."""
+        ref = self.ref
         na = np.where(fac, ref.fac_na[ri], ref.nonfac_na[ri])
-        rowmod = np.array([{"26": 1, "TC": 2, "53": 3}.get(r.modifier, 0) for r in ref.rows])[ri]
-        sig = np.stack(
-            [
-                fac.astype(np.int64),
-                na,
-                tele,
-                rowmod,
-                capped,
-                kind,
-                status,
-                bcode,
-                c1,
-                t50,
-                t25,
-                by_report,
-                *applied,
-                zzz,
-                is_t,
-                t_bundled,
-                mod_codes,
-            ],
-            axis=1,
-        ).astype(np.int64)
+        bits = [fac, na, capped, in_family, *flags.values(), *applied, zzz, is_t, t_bundled]
+        packed = np.zeros(len(fast), dtype=np.int64)
+        for i, bit in enumerate(bits):
+            packed |= bit.astype(np.int64) << i
+        shift = len(bits)
+        for value, width in ((tele, 2), (self._row_mod[ri], 2), (kind, 2), (bcode, 3), (status, 7)):
+            packed |= value.astype(np.int64) << shift
+            shift += width
         idx = np.flatnonzero(fast)
         texts = np.full(len(fast), "", dtype=object)
-        if not len(idx):
-            return pa.array(texts, type=pa.string())
-        uniq, inverse = np.unique(sig[idx], axis=0, return_inverse=True)
-        words = np.array([_rule_text(tuple(int(v) for v in u), mods) for u in uniq], dtype=object)
-        texts[idx] = words[inverse.reshape(-1)]
+        if len(idx):
+            group = _group_ids(packed[idx], mod_rule[idx], mod_codes[idx])
+            texts_of = []
+            for i in idx[_first_index(group)].tolist():
+                texts_of.append(
+                    self._rule_text(
+                        bool(fac[i]),
+                        bool(na[i]),
+                        int(tele[i]),
+                        int(self._row_mod[ri[i]]),
+                        bool(capped[i]),
+                        int(kind[i]),
+                        int(status[i]),
+                        int(bcode[i]),
+                        bool(in_family[i]),
+                        [c for c, on in flags.items() if on[i]],
+                        [CODES[g] for g, on in zip(GROUPS, applied, strict=True) if on[i]],
+                        bool(zzz[i]),
+                        bool(is_t[i]),
+                        bool(t_bundled[i]),
+                        int(mod_rule[i]),
+                        mods[mod_codes[i]],
+                    )
+                )
+            texts[idx] = np.array(texts_of, dtype=object)[group]
         return pa.array(texts, type=pa.string())
 
-    def _engine_lines(
-        self, table: pa.Table, slow: np.ndarray, contract: Contract, out: dict, stats: BulkStats
-    ):
+    def _rule_text(
+        self,
+        fac,
+        na,
+        tele,
+        rowmod,
+        capped,
+        kind,
+        status,
+        bcode,
+        family,
+        rank_codes,
+        comp_codes,
+        zzz,
+        is_t,
+        t_bundled,
+        mod_rule,
+        mods,
+    ) -> str:
+        """The engine's rule codes for one line (same order as ``engine._finish``)."""
+        codes = ["5:F" if fac else "5:NF"]
+        if na:
+            codes.append("5:NA")
+        if tele:
+            codes.append("6:02" if tele == 1 else "6:10")
+        if rowmod:
+            codes.append(_ROWMOD_CODE[rowmod])
+        if kind == KIND_PAY:
+            if capped:
+                codes.append("18")
+            if bcode:
+                codes.append(_BILAT[bcode])
+            if family:
+                codes.append("13:endo")
+            codes += rank_codes + comp_codes
+            if zzz:
+                codes.append("17:ZZZ")
+            if mod_rule:
+                codes.append(self._mod_rule_texts[mod_rule])
+            if is_t:
+                codes.append("7:T-bundled" if t_bundled else "7:T")
+            elif status == ord("R"):
+                codes.append("7:R")
+            codes.append("1")
+        else:
+            codes.append("7:" + chr(status))
+        codes += ["mod:" + m for m in mods if m in INFORMATIONAL_MODIFIERS]
+        return " ".join(codes)
+
+    def _engine_lines(self, table, slow, contract, out, stats) -> None:
         """Price the lines the arrays leave out with the engine, and put their outcomes in place."""
-        sub = table.take(pa.array(slow)).select(
-            ["encounter_id", "date", "hcpcs", "modifiers", "units", "pos", "locality_or_zip"]
-        )
+        sub = table.take(pa.array(slow)).select(list(REQUIRED_COLUMNS))
         outcomes = reprice_records(self.service, sub.to_pylist(), contract)
         stats.engine = len(slow)
         stats.errors = sum(1 for o in outcomes if o.error)
-        mask = np.zeros(table.num_rows, dtype=bool)
-        mask[slow] = True
-        pa_mask = pa.array(mask)
         for name in ("release", "allowed", "wrvu", "rules", "error"):
-            values = pa.array([getattr(o, name) for o in outcomes], type=pa.string())
-            out[name] = pc.replace_with_mask(out[name], pa_mask, values)
-        return out
+            out[name] = _put(out[name], slow, [getattr(o, name) for o in outcomes])
+
+
+def _wrvu_text(value: int, credit: Decimal) -> str:
+    exact = max(Decimal(value) / 10**6 * credit, Decimal(0))
+    return f"{exact.quantize(CENT, rounding=ROUND_HALF_UP):.2f}"
+
+
+def _put(column: pa.Array, positions: np.ndarray, values: list[str]) -> pa.Array:
+    """``column`` with ``values`` at ``positions`` (ascending)."""
+    mask = np.zeros(len(column), dtype=bool)
+    mask[positions] = True
+    order = np.argsort(positions, kind="stable")
+    return pc.replace_with_mask(
+        column, pa.array(mask), pa.array([values[i] for i in order], type=pa.string())
+    )
 
 
 def _checks(mods: tuple[str, ...]) -> bool:
@@ -484,46 +726,7 @@ def _money(value: np.ndarray, mask: np.ndarray) -> pa.Array:
     """Integer hundredths -> '12.34' strings; '' where ``mask`` is false."""
     whole = pa.array(value // 100).cast(pa.string())
     frac = pc.utf8_lpad(pa.array(value % 100).cast(pa.string()), 2, "0")
-    text = pc.binary_join_element_wise(whole, frac, ".")
-    return pc.if_else(pa.array(mask), text, "")
-
-
-_BILAT = {1: "12:150", 2: "12:200", 3: "12:100", 4: "12:n/a"}
-_ROWMOD = {1: "8:26", 2: "8:TC", 3: "9:53"}
-
-
-def _rule_text(sig: tuple[int, ...], mods: list[tuple[str, ...]]) -> str:
-    """The engine's rule codes for one signature (see ``BulkRepricer._rules`` for the fields)."""
-    fac, na, tele, rowmod, capped, kind, status, bcode, c1, t50, t25, by_report = sig[:12]
-    applied = sig[12:17]
-    zzz, is_t, t_bundled, mod_code = sig[17:]
-    codes = ["5:F" if fac else "5:NF"]
-    if na:
-        codes.append("5:NA")
-    if tele:
-        codes.append("6:02" if tele == 1 else "6:10")
-    if rowmod:
-        codes.append(_ROWMOD[rowmod])
-    if kind == KIND_PAY:
-        if capped:
-            codes.append("18")
-        if bcode:
-            codes.append(_BILAT[bcode])
-        codes += [
-            c for c, on in (("13:100", c1), ("13:50", t50), ("13:25", t25), ("13:by-report", by_report)) if on
-        ]
-        codes += [CODES[g] for g, on in zip(GROUPS, applied, strict=True) if on]
-        if zzz:
-            codes.append("17:ZZZ")
-        if is_t:
-            codes.append("7:T-bundled" if t_bundled else "7:T")
-        elif status == ord("R"):
-            codes.append("7:R")
-        codes.append("1")
-    else:
-        codes.append("7:" + chr(status))
-    codes += ["mod:" + m for m in mods[mod_code] if m in INFORMATIONAL_MODIFIERS]
-    return " ".join(codes)
+    return pc.if_else(pa.array(mask), pc.binary_join_element_wise(whole, frac, "."), "")
 
 
 def outcome_rows(table: pa.Table) -> list[Outcome]:
@@ -534,7 +737,7 @@ def outcome_rows(table: pa.Table) -> list[Outcome]:
 
 def releases_for(service: PricingService, dates: list[date]) -> list[str]:
     """The distinct releases in force on some dates (skipping dates with none)."""
-    names = []
+    names: list[str] = []
     for d in dates:
         try:
             name = service.release_name(d)

@@ -377,29 +377,39 @@ def _effective(p: _Plan, comps: Comps, apply_mp: bool, bilat: Decimal, base: Com
     return eff
 
 
-def _modifier_factor(p: _Plan, contract: Contract) -> tuple[Decimal | None, Decimal, bool]:
-    """Rules 9-11, 14-17 and 20: (payment factor or None when contractor-priced, credit factor, paid)."""
-    row, mods = p.row, p.mods
+def modifier_effects(
+    row: RvuRow, mods: tuple[str, ...], reduced_pct: Decimal | None, contract: Contract
+) -> tuple[Decimal | None, Decimal, bool, list[AppliedRule]]:
+    """Rules 9-11 and 14-17 for one line.
+
+    Returns (payment factor, or None when contractor-priced; credit factor; whether it is paid at all;
+    the rules applied). Pure: the vectorized repricer calls it too, once per distinct row and modifiers.
+    """
+    rules: list[AppliedRule] = []
+
+    def add(rule: int, code: str, effect: str) -> None:
+        rules.append(AppliedRule(rule, code, effect, SOURCES[rule]))
+
     pay: Decimal | None = ONE
     credit = ONE
     paid = True
     if "53" in mods and row.modifier != "53":
-        p.add(9, "9:53-contractor", "-53 on a code without its own -53 row: contractor-priced")
+        add(9, "9:53-contractor", "-53 on a code without its own -53 row: contractor-priced")
         pay = None
     if "52" in mods:
-        pct = p.rl.line.reduced_pct if p.rl.line.reduced_pct is not None else DEFAULT_REDUCED_PCT
-        p.add(10, "10:52", f"reduced service: {pct}% of the fee (user-entered, default 50%; verify per MAC)")
+        pct = reduced_pct if reduced_pct is not None else DEFAULT_REDUCED_PCT
+        add(10, "10:52", f"reduced service: {pct}% of the fee (user-entered, default 50%; verify per MAC)")
         pay = None if pay is None else pay * pct / 100
         if contract.reduces("reduced"):
             credit *= pct / 100
     if "22" in mods:
-        p.add(11, "11:22", "increased service: by report, priced at 100% (the contractor may pay more)")
+        add(11, "11:22", "increased service: by report, priced at 100% (the contractor may pay more)")
         credit *= contract.increased_pct / 100
     split = [m for m in ("54", "55", "56") if m in mods]
     if split:
         shares = {"54": row.pre_op + row.intra_op, "55": row.post_op, "56": row.pre_op}
         share = sum((shares[m] for m in split), ZERO)
-        p.add(
+        add(
             17,
             "17:" + "+".join(split),
             f"split care: {share * 100:.0f}% of the global package (54 = pre + intra, 55 = post, 56 = pre)",
@@ -409,23 +419,23 @@ def _modifier_factor(p: _Plan, contract: Contract) -> tuple[Decimal | None, Deci
     if "62" in mods:
         if row.co_surg in ("1", "2"):
             note = " (documentation required)" if row.co_surg == "1" else ""
-            p.add(15, "15:62", f"co-surgeon: 62.5% of the fee{note}")
+            add(15, "15:62", f"co-surgeon: 62.5% of the fee{note}")
             pay = None if pay is None else pay * COSURGEON_FACTOR
             if contract.reduces("co_surgeon"):
                 credit *= COSURGEON_FACTOR
         else:
-            p.add(15, "15:62-no", f"co-surgeons not paid for this code (indicator {row.co_surg})")
+            add(15, "15:62-no", f"co-surgeons not paid for this code (indicator {row.co_surg})")
             paid = False
             if contract.reduces("co_surgeon"):
                 credit = ZERO
     if "66" in mods:
         if row.team_surg in ("1", "2"):
-            p.add(16, "16:66", "team surgery: by report (contractor-priced)")
+            add(16, "16:66", "team surgery: by report (contractor-priced)")
             pay = None
             if contract.reduces("team"):
                 credit *= contract.team_share
         else:
-            p.add(16, "16:66-no", f"team surgery not paid for this code (indicator {row.team_surg})")
+            add(16, "16:66-no", f"team surgery not paid for this code (indicator {row.team_surg})")
             paid = False
             if contract.reduces("team"):
                 credit = ZERO
@@ -434,12 +444,12 @@ def _modifier_factor(p: _Plan, contract: Contract) -> tuple[Decimal | None, Deci
         if row.asst_surg in ("0", "2"):
             share = AS_FACTOR if assistant == "AS" else ASSISTANT_FACTOR
             note = " (documentation required)" if row.asst_surg == "0" else ""
-            p.add(14, "14:" + assistant, f"assistant at surgery: {share * 100}% of the fee{note}")
+            add(14, "14:" + assistant, f"assistant at surgery: {share * 100}% of the fee{note}")
             pay = None if pay is None else pay * share
             if contract.reduces("assistant"):
                 credit *= share
         else:
-            p.add(
+            add(
                 14,
                 f"14:{assistant}-no",
                 f"assistant at surgery not paid for this code (indicator {row.asst_surg})",
@@ -447,7 +457,7 @@ def _modifier_factor(p: _Plan, contract: Contract) -> tuple[Decimal | None, Deci
             paid = False
             if contract.reduces("assistant"):
                 credit = ZERO
-    return pay, credit, paid
+    return pay, credit, paid, rules
 
 
 def _anesthesia(p: _Plan) -> Decimal:
@@ -531,7 +541,10 @@ def _finish(p: _Plan, provider: Provider, contract: Contract, others_paid: int) 
         if row.global_days == "ZZZ":
             p.add(17, "17:ZZZ", "add-on code: never ranked or reduced")
         eff = _effective(p, p.comps, True, p.bilat, p.endo_base, True)
-        pay_factor, credit_factor, paid = _modifier_factor(p, contract)
+        pay_factor, credit_factor, paid, modifier_rules = modifier_effects(
+            row, p.mods, rl.line.reduced_pct, contract
+        )
+        p.rules.extend(modifier_rules)
         bundled_t = p.status_code == "T" and others_paid > 0
         if p.status_code == "T":
             p.add(
