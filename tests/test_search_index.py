@@ -115,3 +115,18 @@ def test_prior_prefers_billable_physician_services() -> None:
 def test_searcher_needs_an_index(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="no search index"):
         Searcher(tmp_path / "nothing.sqlite")
+
+
+def test_rebuild_for_settings_writes_the_index_beside_the_reference(
+    openrvu_home: Path, reference_path: Path
+) -> None:
+    from openrvu.search.index import rebuild_for
+    from openrvu.settings import load_settings
+
+    settings = load_settings()
+    settings.home.mkdir(parents=True)
+    shutil.copy(reference_path, settings.reference_db)
+    path = rebuild_for(settings)
+    assert path == openrvu_home / INDEX_FILENAME
+    assert is_current(settings.reference_db, path)
+    assert Searcher(path, embedder=None).search("G0320")[0].hcpcs == "G0320"

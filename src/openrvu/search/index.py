@@ -169,6 +169,7 @@ def write_index(
         embed_texts: list[str] = []
         count = 0
         rows = []
+        code_rows: list[tuple[str, str, str]] = []
         # Row ids follow the prior, best first: FTS5 yields matches in row-id order, so a capped scan of a
         # common word ("injection") reads the likeliest codes first (see Searcher._bm25).
         ranked = sorted(
@@ -203,14 +204,14 @@ def write_index(
                     json.dumps(phrases),  # "[]" when the code has no lay terms
                 )
             )
-            con.executemany(
-                "INSERT OR IGNORE INTO code_rows VALUES (?,?,?)",
-                [(doc.hcpcs, modifier, release) for modifier, release in doc.rows] or [(doc.hcpcs, "", "")],
-            )
+            code_rows += [(doc.hcpcs, modifier, release) for modifier, release in doc.rows] or [
+                (doc.hcpcs, "", "")
+            ]
             if embedder is not None:
                 embed_texts.append(embedding_text(doc, knowledge))
             count += 1
         con.executemany("INSERT INTO docs VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+        con.executemany("INSERT OR IGNORE INTO code_rows VALUES (?,?,?)", code_rows)
         con.executemany("INSERT INTO vocab VALUES (?,?)", sorted(df.items()))
         meta = {
             "format": INDEX_FORMAT,

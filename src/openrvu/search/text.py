@@ -28,8 +28,9 @@ STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 def clean(text: str) -> str:
     """Strip control characters (NUL included), fold accents and case, and cap the length."""
     text = _CONTROL.sub(" ", text[: MAX_QUERY_CHARS * 4])
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if not text.isascii():  # descriptors are ASCII; only people type accents and full-width letters
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return text.lower()[:MAX_QUERY_CHARS]
 
 
