@@ -66,3 +66,9 @@ def test_one_edit_variants_keep_the_shape_of_a_code() -> None:
     level2 = dict(one_edit_variants("G0320"))
     assert level2["G0302"] == "transposed" and level2["Q0320"] == "substituted"
     assert all(v[0].isalpha() and v[1:].isdigit() for v, kind in level2.items() if kind == "substituted")
+
+
+def test_codes_inside_punctuation_are_still_codes(searcher: Searcher) -> None:
+    assert searcher.search("(G0320)")[0].hcpcs == "G0320"
+    assert [h.hcpcs for h in searcher.search("9921*", limit=2)] == ["99211", "99212"]
+    assert searcher.search('"99213",')[0].matched == "exact code"

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from openrvu.search import codes, text
 from openrvu.search.synonyms import synonym_table
 
-_CHUNK = re.compile(r"[\s,;()\[\]{}\"'`+|&]+")
+# Anything but letters, digits and inner dashes separates chunks: "9921*" is the prefix 9921, and
+# "70557-26" (code and modifier) and "x-ray" stay whole.
+_CHUNK = re.compile(r"[^a-z0-9\-]+")
 TYPO_CREDIT = 0.9
 LATER_SYNONYM_CREDIT = 0.85
 # Longest multi-word synonym key we look for in a query.
@@ -57,7 +59,8 @@ class ParsedQuery:
 
 def split_chunks(query: str) -> list[str]:
     """Whitespace/punctuation-separated chunks of a cleaned query, bounded in number."""
-    chunks = [c for c in _CHUNK.split(text.clean(query)) if c]
+    chunks = [c.strip("-") for c in _CHUNK.split(text.clean(query))]
+    chunks = [c for c in chunks if c]
     return chunks[: text.MAX_QUERY_TERMS * 2]
 
 
