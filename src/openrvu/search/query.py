@@ -85,6 +85,7 @@ def parse(
             parsed.codes.append((chunk.upper(), modifier))
         elif codes.is_prefix(chunk):
             parsed.prefixes.append(chunk.upper())
+            word_list.append(chunk)  # "b12" is a code start and a word (vitamin B12)
         else:
             word_list.extend(text.words(chunk))
     word_list = word_list[: text.MAX_QUERY_TERMS]
