@@ -26,8 +26,9 @@ WEB_PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture(scope="session")
-def web_home(reference_path: Path) -> Path:
-    """The folder of the session's reference database (the search index is built beside it)."""
+def web_home(reference_path: Path, search_index_path: Path) -> Path:
+    """The folder of the session's reference database and of the search index built beside it."""
+    assert search_index_path.parent == reference_path.parent
     return reference_path.parent
 
 

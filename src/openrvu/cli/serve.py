@@ -22,5 +22,6 @@ def serve(
     if not settings.reference_db.exists():
         raise fail(f"no reference database at {settings.reference_db}: run `openrvu ingest PATH` first")
     web_app = create_app(settings)
+    web_app.state.services.warm()
     console.print(f"openrvu: serving on http://{host}:{port}  (reference {settings.reference_db})")
     uvicorn.run(web_app, host=host, port=port, log_level="warning", proxy_headers=True)

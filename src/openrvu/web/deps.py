@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -19,6 +19,8 @@ from openrvu.tracker.models import User
 from openrvu.web.cookies import SESSION_COOKIE, cookie_header
 from openrvu.web.services import Services
 
+# Row ids are 63-bit integers in both databases; a larger number is a 422, never an overflow.
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 SESSION_COOKIE_MAX_AGE = int(accounts.SESSION_MAX_AGE.total_seconds())
 
 

@@ -50,6 +50,11 @@ class Services:
 
         return session_factory(self.engine)
 
+    def warm(self) -> None:
+        """Open the reference database and the search index now (building the index if it is stale),
+        so the first visitor does not wait for it."""
+        _ = self.reference, self.catalog, self.searcher
+
     def migrate(self) -> None:
         """Bring the application database to the latest schema (idempotent)."""
         from openrvu.tracker.db import migrate

@@ -24,6 +24,7 @@ from openrvu.web.deps import (
     DB,
     CurrentUser,
     PageUser,
+    RowId,
     clear_session_cookie,
     redirect,
     render,
@@ -235,7 +236,7 @@ def create_token(
 
 
 @router.post("/profile/tokens/{token_id}/revoke")
-def revoke_token(db: DB, user: PageUser, token_id: int) -> Response:
+def revoke_token(db: DB, user: PageUser, token_id: RowId) -> Response:
     """Revoke one of the user's API tokens."""
     try:
         accounts.revoke_api_token(db, user, token_id)

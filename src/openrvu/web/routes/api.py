@@ -33,6 +33,8 @@ def api_code(
 ) -> dict[str, Any]:
     """The reference record of a code with plain language, comparison and history. 404 when unknown,
     with the closest codes."""
+    if release and on_date:
+        raise HTTPException(status_code=422, detail="give a release or a date of service, not both")
     found = lookups.code(services(request), hcpcs, modifier, release=release, on_date=on_date)
     if isinstance(found, lookups.Missing):
         raise HTTPException(status_code=404, detail={"error": found.message, "closest": found.closest})

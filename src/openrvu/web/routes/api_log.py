@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from openrvu.tracker import entries
 from openrvu.tracker.errors import FormErrors, InvalidInput, NotFound
 from openrvu.web import lookups
-from openrvu.web.deps import DB, ApiUser, services
+from openrvu.web.deps import DB, ApiUser, RowId, services
 
 router = APIRouter(prefix="/api/log", tags=["log"])
 
@@ -74,7 +74,7 @@ def create_line(request: Request, db: DB, user: ApiUser, line: LineIn) -> Any:
 
 
 @router.get("/{entry_id}", summary="One of the caller's lines", responses=UNAUTHORIZED)
-def get_line(db: DB, user: ApiUser, entry_id: int) -> dict[str, Any]:
+def get_line(db: DB, user: ApiUser, entry_id: RowId) -> dict[str, Any]:
     """A line of the caller; another user's line answers 404."""
     try:
         return lookups.entry_json(entries.get_entry(db, user, entry_id))
@@ -85,7 +85,7 @@ def get_line(db: DB, user: ApiUser, entry_id: int) -> dict[str, Any]:
 @router.delete(
     "/{entry_id}", summary="Delete one of the caller's lines", status_code=204, responses=UNAUTHORIZED
 )
-def delete_line(request: Request, db: DB, user: ApiUser, entry_id: int) -> None:
+def delete_line(request: Request, db: DB, user: ApiUser, entry_id: RowId) -> None:
     """Delete a line (kept in the audit trail); another user's line answers 404."""
     try:
         entries.delete_entry(db, user, entry_id, services(request).catalog)

@@ -19,7 +19,7 @@ from openrvu.tracker import entries, shortcuts
 from openrvu.tracker.errors import FormErrors, InvalidInput, NotFound
 from openrvu.tracker.models import LogEntry, User
 from openrvu.web import choices, lookups
-from openrvu.web.deps import DB, PageUser, redirect, render, services
+from openrvu.web.deps import DB, PageUser, RowId, redirect, render, services
 from openrvu.web.templating import rvu
 
 router = APIRouter(include_in_schema=False)
@@ -177,7 +177,7 @@ def _edit_page(
     request: Request,
     db: DB,
     user: User,
-    entry_id: int,
+    entry_id: RowId,
     form: dict[str, Any],
     errors: dict[str, str],
     status: int,
@@ -200,7 +200,7 @@ def _edit_page(
 
 
 @router.get("/log/{entry_id:int}/edit", response_class=HTMLResponse)
-def edit_page(request: Request, db: DB, user: PageUser, entry_id: int) -> Response:
+def edit_page(request: Request, db: DB, user: PageUser, entry_id: RowId) -> Response:
     """Edit one of the user's lines (another user's line answers 404)."""
     entry = _owned(db, user, entry_id)
     form = _form_values(
@@ -219,7 +219,7 @@ def update_line(
     request: Request,
     db: DB,
     user: PageUser,
-    entry_id: int,
+    entry_id: RowId,
     hcpcs: Text = "",
     modifiers: Annotated[list[str] | None, Form(max_length=8)] = None,
     units: Text = "1",
@@ -246,7 +246,7 @@ def update_line(
 
 
 @router.post("/log/{entry_id:int}/delete")
-def delete_line(request: Request, db: DB, user: PageUser, entry_id: int) -> Response:
+def delete_line(request: Request, db: DB, user: PageUser, entry_id: RowId) -> Response:
     """Delete one of the user's lines (kept in the audit trail)."""
     try:
         entries.delete_entry(db, user, entry_id, services(request).catalog)
@@ -260,7 +260,7 @@ def log_template(
     request: Request,
     db: DB,
     user: PageUser,
-    template_id: int,
+    template_id: RowId,
     date_of_service: Text = "",
     pos: Text = "",
     idempotency_key: Annotated[str, Form(max_length=40)] = "",
@@ -308,7 +308,7 @@ def save_template(request: Request, db: DB, user: PageUser, day: Text = "") -> R
 
 
 @router.post("/log/templates/{template_id:int}/delete")
-def delete_template(db: DB, user: PageUser, template_id: int) -> Response:
+def delete_template(db: DB, user: PageUser, template_id: RowId) -> Response:
     """Delete one of the user's templates."""
     try:
         shortcuts.delete_template(db, user, template_id)
@@ -330,7 +330,7 @@ def add_favourite(
 
 
 @router.post("/log/favourites/{favourite_id:int}/delete")
-def remove_favourite(db: DB, user: PageUser, favourite_id: int) -> Response:
+def remove_favourite(db: DB, user: PageUser, favourite_id: RowId) -> Response:
     """Unpin a favourite."""
     try:
         shortcuts.remove_favourite(db, user, favourite_id)
@@ -340,7 +340,7 @@ def remove_favourite(db: DB, user: PageUser, favourite_id: int) -> Response:
 
 
 @router.post("/log/favourites/{favourite_id:int}/up")
-def favourite_up(db: DB, user: PageUser, favourite_id: int) -> Response:
+def favourite_up(db: DB, user: PageUser, favourite_id: RowId) -> Response:
     """Move a favourite one place up."""
     ids = [f.id for f in shortcuts.list_favourites(db, user)]
     if favourite_id not in ids:

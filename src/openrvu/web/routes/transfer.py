@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import date
 from pathlib import Path
 
 from fastapi import APIRouter, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
-from openrvu.tracker import importer
+from openrvu.tracker import export, importer
+from openrvu.tracker.dashboard import PERIODS
 from openrvu.tracker.errors import ImportRejected
 from openrvu.tracker.models import User
 from openrvu.web.deps import DB, PageUser, redirect, render, services
@@ -84,3 +86,44 @@ def import_commit(
         return render(request, "import.html", {"nav": "log", "preview": None, "file_errors": exc.errors}, 422)
     path.unlink(missing_ok=True)
     return redirect(f"/log?imported={len(added)}")
+
+
+def _range(start: str, end: str) -> tuple[date | None, date | None]:
+    try:
+        return (date.fromisoformat(start) if start else None, date.fromisoformat(end) if end else None)
+    except ValueError:
+        raise HTTPException(status_code=422, detail="Dates are YYYY-MM-DD.") from None
+
+
+def _download(data: bytes, media_type: str, name: str) -> Response:
+    return Response(
+        data, media_type=media_type, headers={"content-disposition": f'attachment; filename="{name}"'}
+    )
+
+
+@router.get("/export.csv")
+def export_csv(db: DB, user: PageUser, start: str = "", end: str = "") -> Response:
+    """Every line of the user (or those between ``start`` and ``end``) as CSV."""
+    lo, hi = _range(start, end)
+    return _download(
+        export.export_csv(db, user, start=lo, end=hi), "text/csv; charset=utf-8", "openrvu-log.csv"
+    )
+
+
+@router.get("/export.xlsx")
+def export_xlsx(db: DB, user: PageUser, start: str = "", end: str = "") -> Response:
+    """Every line of the user as an Excel workbook."""
+    lo, hi = _range(start, end)
+    return _download(
+        export.export_xlsx(db, user, start=lo, end=hi),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "openrvu-log.xlsx",
+    )
+
+
+@router.get("/export.pdf")
+def export_pdf(db: DB, user: PageUser, period: str = "month") -> Response:
+    """The dashboard as a PDF report with its charts."""
+    if period not in PERIODS:
+        period = "month"
+    return _download(export.export_pdf(db, user, period=period), "application/pdf", "openrvu-report.pdf")
