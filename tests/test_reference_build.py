@@ -143,3 +143,19 @@ def test_progress_is_reported(cms_dir: Path, tmp_path: Path) -> None:
     ingest(tmp_path / "r.sqlite", [cms_dir / "pfs_rvu_2026"], progress=lambda s, d, t: seen.append((s, d, t)))
     assert seen[0][1] == 0 and seen[-1][0] == "done" and seen[-1][1] == seen[-1][2]
     assert any("PPRRVU2026_Jul_nonQPP.csv" in s for s, _, _ in seen)
+
+
+def test_qp_variant_adds_the_qp_conversion_factor(cms_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "rvu26c"
+    folder.mkdir()
+    source = (cms_dir / "pfs_rvu_2026/PPRRVU2026_Jul_nonQPP.csv").read_bytes()
+    (folder / "PPRRVU2026_Jul_nonQPP.csv").write_bytes(source)
+    (folder / "PPRRVU2026_Jul_QPP.csv").write_bytes(source.replace(b",33.4009,", b",33.5675,"))
+    target = tmp_path / "ref.sqlite"
+    report = ingest(target, [folder])
+    assert [f.status for f in report.files] == [LOADED, LOADED]
+    with ReferenceDB(target) as db:
+        release = db.release("RVU26C")
+        assert (str(release.conv_factor), str(release.conv_factor_qp)) == ("33.4009", "33.5675")
+        assert str(db.rvu("RVU26C", "99213").conv_factor) == "33.4009"  # type: ignore[union-attr]
+        assert len(release.source_files) == 2

@@ -183,11 +183,11 @@ def _without_twins(
     Decided by name, before reading, because opening a large XLSX only to find it is a twin costs seconds.
     """
     names = [path_of(p) for p in paths]
-    csv_stems = {(_parent(n), _stem(n)) for n in names if _suffix(n) == ".csv"}
+    csv_stems = {(_parent(n), _stem(n)): PurePosixPath(n).name for n in names if _suffix(n) == ".csv"}
     kept: list[_P] = []
     for p, n in zip(paths, names, strict=True):
         if _suffix(n) != ".csv" and (_parent(n), _stem(n)) in csv_stems:
-            found.skipped.append((show(p), f"twin of {_stem(n)}.csv (read that one)"))
+            found.skipped.append((show(p), f"twin of {csv_stems[(_parent(n), _stem(n))]} (read that one)"))
         elif _suffix(n) not in _DATA_SUFFIXES:
             found.skipped.append((show(p), "not a data file"))
         else:
