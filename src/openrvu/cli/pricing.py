@@ -155,8 +155,10 @@ def read_claims(path: Path) -> pa.Table:
     return table
 
 
-def reprice_file(service: PricingService, src: Path, dst: Path, contract: Contract) -> dict[str, int]:
-    """Reprice a claim file to CSV; returns the line counts."""
+def reprice_file(
+    service: PricingService, src: Path, dst: Path, contract: Contract, cache_dir: Path | None = None
+) -> dict[str, int]:
+    """Reprice a claim file to CSV (``cache_dir`` keeps the pricing arrays); returns the line counts."""
     table = read_claims(src)
     dates = set()
     for value in table.column("date").unique().to_pylist():
@@ -164,7 +166,7 @@ def reprice_file(service: PricingService, src: Path, dst: Path, contract: Contra
             dates.add(parse_date(value))
         except PricingError:
             continue
-    repricer = BulkRepricer(service, releases_for(service, sorted(dates)))
+    repricer = BulkRepricer(service, releases_for(service, sorted(dates)), cache_dir)
     out, stats = repricer.reprice(table, contract)
     pacsv.write_csv(out, dst, write_options=pacsv.WriteOptions(quoting_style="needed"))
     return {
@@ -186,7 +188,7 @@ def reprice(
         raise fail(f"no such file: {src}")
     try:
         contract = _contract(contract_file)
-        counts = reprice_file(_service(contract), src, out, contract)
+        counts = reprice_file(_service(contract), src, out, contract, load_settings().home / "cache")
     except PricingError as exc:
         raise fail(str(exc)) from None
     console.print(f"{counts['lines']} lines repriced to {out} ({counts['errors']} with an error)")

@@ -1,19 +1,60 @@
-"""Reference rows as integer numpy arrays, for the vectorized repricer.
+"""Reference rows as integer numpy arrays, for the vectorized repricer, with an on-disk cache.
 
 RVUs are held x100, GPCIs x1000 and the CF x10000: every product of the payment formula is then an
 exact int64, and the one half-up rounding to cents happens at the end, as in the Decimal engine.
+Building the arrays reads every RVU row of a release (seconds); the cache (an ``.npz`` beside the
+reference database's other derived files) makes later runs start in milliseconds. It is keyed on the
+reference database file's size and modification time and on the releases, so a rebuilt database is
+never read through a stale cache.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from openrvu.cms.models import GpciRow, RvuRow
 
 KIND_PAY, KIND_CONTRACTOR, KIND_NONE, KIND_ANES = 0, 1, 2, 3
+ROW_MODS = {"": 0, "26": 1, "TC": 2, "53": 3}
+_INT_COLUMNS = (
+    "work",
+    "pe_nf",
+    "pe_f",
+    "mp",
+    "opps_nf",
+    "opps_f",
+    "mp_opps",
+    "cf",
+    "kind",
+    "status",
+    "mult",
+    "bilat",
+    "zzz",
+    "imaging",
+    "fac_na",
+    "nonfac_na",
+    "endo3",
+    "is_base",
+    "tc",
+    "pc",
+    "row_mod",
+    "split_sum",
+    "endo_row",
+    "row_code",
+    "base_code",
+    "gw",
+    "gpe",
+    "gmp",
+)
+_BOOL_COLUMNS = frozenset({"zzz", "fac_na", "nonfac_na", "endo3", "is_base", "split_sum"})
+CACHE_VERSION = 1
 
 
 def scaled(value: Decimal, places: int) -> int:
@@ -34,58 +75,149 @@ def row_kind(row: RvuRow) -> int:
 
 
 class RefArrays:
-    """The rows of one or more releases (concatenated) and their localities, as arrays."""
+    """The rows of one or more releases (concatenated) and their localities, as arrays.
 
-    def __init__(self, releases: Iterable[tuple[str, list[RvuRow], list[GpciRow]]]) -> None:
+    ``keys`` is (release, HCPCS, modifier) per row and ``loc_keys`` (release, carrier, locality) per
+    GPCI row; every other attribute is an int64 (or bool) array over rows or GPCI rows.
+    """
+
+    work: np.ndarray
+    pe_nf: np.ndarray
+    pe_f: np.ndarray
+    mp: np.ndarray
+    opps_nf: np.ndarray
+    opps_f: np.ndarray
+    mp_opps: np.ndarray
+    cf: np.ndarray
+    kind: np.ndarray
+    status: np.ndarray
+    mult: np.ndarray
+    bilat: np.ndarray
+    zzz: np.ndarray
+    imaging: np.ndarray
+    fac_na: np.ndarray
+    nonfac_na: np.ndarray
+    endo3: np.ndarray
+    is_base: np.ndarray
+    tc: np.ndarray
+    pc: np.ndarray
+    row_mod: np.ndarray
+    split_sum: np.ndarray
+    endo_row: np.ndarray
+    row_code: np.ndarray
+    base_code: np.ndarray
+    gw: np.ndarray
+    gpe: np.ndarray
+    gmp: np.ndarray
+
+    def __init__(
+        self,
+        keys: list[tuple[str, str, str]],
+        loc_keys: list[tuple[str, str, str]],
+        codes: list[str],
+        arrays: dict[str, np.ndarray],
+    ) -> None:
+        self.keys = keys
+        self.index = {k: i for i, k in enumerate(keys)}
+        self.loc_index = {k: i for i, k in enumerate(loc_keys)}
+        self.loc_keys = loc_keys
+        self.codes = codes
+        self.code_id = {c: i for i, c in enumerate(codes)}
+        for name in _INT_COLUMNS:
+            value = arrays[name]
+            setattr(self, name, value.astype(bool) if name in _BOOL_COLUMNS else value.astype(np.int64))
+
+    @classmethod
+    def build(cls, releases: Iterable[tuple[str, list[RvuRow], list[GpciRow]]]) -> RefArrays:
+        """Arrays from the rows and GPCIs of each release."""
         rows: list[RvuRow] = []
-        self.index: dict[tuple[str, str, str], int] = {}
-        self.loc_index: dict[tuple[str, str, str], int] = {}
+        keys: list[tuple[str, str, str]] = []
         gpcis: list[GpciRow] = []
-        self.endo_bases: set[str] = set()
+        loc_keys: list[tuple[str, str, str]] = []
         for release, rel_rows, rel_gpcis in releases:
             for r in rel_rows:
-                self.index[(release, r.hcpcs, r.modifier)] = len(rows)
+                keys.append((release, r.hcpcs, r.modifier))
                 rows.append(r)
-                if r.endo_base:
-                    self.endo_bases.add(r.endo_base)
             for g in rel_gpcis:
-                self.loc_index[(release, g.carrier, g.locality)] = len(gpcis)
+                loc_keys.append((release, g.carrier, g.locality))
                 gpcis.append(g)
-        self.rows = rows
+        index = {k: i for i, k in enumerate(keys)}
+        bases = {r.endo_base for r in rows if r.endo_base}
+        codes = sorted({r.hcpcs for r in rows} | bases)
+        code_id = {c: i for i, c in enumerate(codes)}
 
         def col(values: Iterable[int]) -> np.ndarray:
             return np.fromiter(values, dtype=np.int64, count=len(rows))
 
-        self.work = col(scaled(r.work_rvu, 2) for r in rows)
-        self.pe_nf = col(scaled(r.nonfac_pe_rvu, 2) for r in rows)
-        self.pe_f = col(scaled(r.fac_pe_rvu, 2) for r in rows)
-        self.mp = col(scaled(r.mp_rvu, 2) for r in rows)
-        self.opps_nf = col(scaled(r.nonfac_pe_opps, 2) for r in rows)
-        self.opps_f = col(scaled(r.fac_pe_opps, 2) for r in rows)
-        self.mp_opps = col(scaled(r.mp_opps, 2) for r in rows)
-        self.cf = col(scaled(r.conv_factor, 4) for r in rows)
-        self.kind = col(row_kind(r) for r in rows)
-        self.status = col(ord(r.status_code[:1] or " ") for r in rows)
-        self.mult = col(ord(r.mult_proc[:1] or "9") for r in rows)
-        self.bilat = col(ord(r.bilat_surg[:1] or "9") for r in rows)
-        self.zzz = col(r.global_days == "ZZZ" for r in rows).astype(bool)
-        self.imaging = col(int(r.imaging_family) if r.imaging_family.isdigit() else 99 for r in rows)
-        self.fac_na = col(r.fac_na for r in rows).astype(bool)
-        self.nonfac_na = col(r.nonfac_na for r in rows).astype(bool)
-        self.endo3 = col(r.mult_proc == "3" and bool(r.endo_base) for r in rows).astype(bool)
-        self.is_base = col(r.hcpcs in self.endo_bases for r in rows).astype(bool)
-        release_of = {i: rel for (rel, _h, _m), i in self.index.items()}
-        self.tc = col(
-            self.index.get((release_of[i], r.hcpcs, "TC"), -1) if not r.modifier else -1
-            for i, r in enumerate(rows)
-        )
-        self.pc = col(
-            self.index.get((release_of[i], r.hcpcs, "26"), -1) if not r.modifier else -1
-            for i, r in enumerate(rows)
-        )
-        self.gw = np.array([scaled(g.work_gpci, 3) for g in gpcis], dtype=np.int64)
-        self.gpe = np.array([scaled(g.pe_gpci, 3) for g in gpcis], dtype=np.int64)
-        self.gmp = np.array([scaled(g.mp_gpci, 3) for g in gpcis], dtype=np.int64)
+        def other(i: int, r: RvuRow, code: str, mod: str) -> int:
+            return index.get((keys[i][0], code, mod), -1)
+
+        arrays = {
+            "work": col(scaled(r.work_rvu, 2) for r in rows),
+            "pe_nf": col(scaled(r.nonfac_pe_rvu, 2) for r in rows),
+            "pe_f": col(scaled(r.fac_pe_rvu, 2) for r in rows),
+            "mp": col(scaled(r.mp_rvu, 2) for r in rows),
+            "opps_nf": col(scaled(r.nonfac_pe_opps, 2) for r in rows),
+            "opps_f": col(scaled(r.fac_pe_opps, 2) for r in rows),
+            "mp_opps": col(scaled(r.mp_opps, 2) for r in rows),
+            "cf": col(scaled(r.conv_factor, 4) for r in rows),
+            "kind": col(row_kind(r) for r in rows),
+            "status": col(ord(r.status_code[:1] or " ") for r in rows),
+            "mult": col(ord(r.mult_proc[:1] or "9") for r in rows),
+            "bilat": col(ord(r.bilat_surg[:1] or "9") for r in rows),
+            "zzz": col(r.global_days == "ZZZ" for r in rows),
+            "imaging": col(int(r.imaging_family) if r.imaging_family.isdigit() else 99 for r in rows),
+            "fac_na": col(r.fac_na for r in rows),
+            "nonfac_na": col(r.nonfac_na for r in rows),
+            "endo3": col(r.mult_proc == "3" and bool(r.endo_base) for r in rows),
+            "is_base": col(r.hcpcs in bases for r in rows),
+            "tc": col(other(i, r, r.hcpcs, "TC") if not r.modifier else -1 for i, r in enumerate(rows)),
+            "pc": col(other(i, r, r.hcpcs, "26") if not r.modifier else -1 for i, r in enumerate(rows)),
+            "row_mod": col(ROW_MODS.get(r.modifier, 0) for r in rows),
+            "split_sum": col(r.pre_op + r.intra_op + r.post_op != 0 for r in rows),
+            "endo_row": col(other(i, r, r.endo_base, "") if r.endo_base else -1 for i, r in enumerate(rows)),
+            "row_code": col(code_id[r.hcpcs] for r in rows),
+            "base_code": col(code_id[r.endo_base] if r.endo_base else -1 for r in rows),
+            "gw": np.array([scaled(g.work_gpci, 3) for g in gpcis], dtype=np.int64),
+            "gpe": np.array([scaled(g.pe_gpci, 3) for g in gpcis], dtype=np.int64),
+            "gmp": np.array([scaled(g.mp_gpci, 3) for g in gpcis], dtype=np.int64),
+        }
+        return cls(keys, loc_keys, codes, arrays)
+
+    @classmethod
+    def for_db(cls, db: Any, releases: list[str], cache_dir: Path | None) -> RefArrays:
+        """The arrays of some releases of a ReferenceDB, from the cache when it is current."""
+        path = None
+        if cache_dir is not None and getattr(db, "path", None) is not None:
+            stat = Path(db.path).stat()
+            tag = json.dumps(
+                [CACHE_VERSION, str(Path(db.path).resolve()), stat.st_size, stat.st_mtime_ns, releases]
+            )
+            path = cache_dir / f"pricing-arrays-{hashlib.sha256(tag.encode()).hexdigest()[:16]}.npz"
+            if path.exists():
+                return cls.load(path)
+        built = cls.build((r, list(db.iter_rvu(r)), list(db.localities(r))) for r in releases)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            built.save(path)
+        return built
+
+    def save(self, path: Path) -> None:
+        """Write the arrays and keys to one ``.npz`` file (atomically: written aside, then renamed)."""
+        meta = json.dumps({"keys": self.keys, "loc_keys": self.loc_keys, "codes": self.codes})
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez(tmp, meta=np.array(meta), **{n: getattr(self, n) for n in _INT_COLUMNS})
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> RefArrays:
+        """Read arrays written by ``save``."""
+        with np.load(path) as data:
+            meta = json.loads(str(data["meta"]))
+            arrays = {n: data[n] for n in _INT_COLUMNS}
+        keys = [(k[0], k[1], k[2]) for k in meta["keys"]]
+        loc_keys = [(k[0], k[1], k[2]) for k in meta["loc_keys"]]
+        return cls(keys, loc_keys, meta["codes"], arrays)
 
     def setting_comps(
         self, ri: np.ndarray, fac: np.ndarray, gi: np.ndarray

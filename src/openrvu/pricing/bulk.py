@@ -17,16 +17,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from openrvu.pricing.arrays import KIND_ANES, KIND_CONTRACTOR, KIND_NONE, KIND_PAY, RefArrays
+from openrvu.pricing.arrays import KIND_ANES, KIND_CONTRACTOR, KIND_NONE, KIND_PAY, ROW_MODS, RefArrays
 from openrvu.pricing.contract import Contract
 from openrvu.pricing.engine import modifier_effects
 from openrvu.pricing.errors import PricingError
-from openrvu.pricing.modifiers import INFORMATIONAL_MODIFIERS, check_modifiers, parse_modifiers, row_modifier
+from openrvu.pricing.modifiers import INFORMATIONAL_MODIFIERS, check_modifiers, parse_modifiers
 from openrvu.pricing.pos import normalize_pos, place_of_service
 from openrvu.pricing.records import REQUIRED_COLUMNS, Outcome, parse_date, parse_units, reprice_records
 from openrvu.pricing.service import PricingService, parse_locality
@@ -36,7 +37,6 @@ GROUPS = ("img-tc", "img-pc", "cv-tc", "oph-tc", "pe")
 RATES = {"img-tc": 50, "img-pc": 5, "cv-tc": 25, "oph-tc": 20, "pe": 50}
 CODES = {"img-tc": "13:TC50", "img-pc": "13:PC5", "cv-tc": "13:CV25", "oph-tc": "13:OPH20", "pe": "13:PE50"}
 _BILAT = {1: "12:150", 2: "12:200", 3: "12:100", 4: "12:n/a", 5: "12:150-pair", 6: "12:100-pair"}
-_ROWMOD = {"": 0, "26": 1, "TC": 2, "53": 3}
 _ROWMOD_CODE = {1: "8:26", 2: "8:TC", 3: "9:53"}
 _INT64_SAFE = 4.0e18
 _SCALE = Decimal(10) ** 13
@@ -71,9 +71,10 @@ def _map(codes: np.ndarray, values: list, fn: Callable[[str], int], fill: int = 
 
 
 def _per_value(
-    codes: np.ndarray, values: list, fn: Callable[[object], object], dtype: object = bool
+    codes: np.ndarray, values: list[tuple[str, ...]], fn: Callable[[tuple[str, ...]], bool]
 ) -> np.ndarray:
-    return np.array([fn(v) for v in values] + [fn(())], dtype=dtype)[codes]
+    """A boolean per line from a test on its distinct modifier tuple."""
+    return np.array([fn(v) for v in values] + [fn(())], dtype=bool)[codes]
 
 
 def _dense(values: np.ndarray) -> np.ndarray:
@@ -82,12 +83,11 @@ def _dense(values: np.ndarray) -> np.ndarray:
 
 
 def _group_ids(*keys: np.ndarray) -> np.ndarray:
-    """One dense id per distinct combination of the integer key arrays."""
-    ids = _dense(keys[0])
+    """One dense id per distinct combination of the non-negative integer key arrays."""
+    ids = keys[0].astype(np.int64)
     for key in keys[1:]:
-        other = _dense(key)
-        ids = _dense(ids * (int(other.max()) + 1 if len(other) else 1) + other)
-    return ids
+        ids = ids * (int(key.max()) + 1 if len(key) else 1) + key
+    return _dense(ids)
 
 
 def _first_index(group: np.ndarray) -> np.ndarray:
@@ -137,28 +137,11 @@ def _cumcount(key: np.ndarray) -> np.ndarray:
 class BulkRepricer:
     """Reprices tables of claim lines against a reference database; reuse it across files."""
 
-    def __init__(self, service: PricingService, releases: list[str]) -> None:
+    def __init__(self, service: PricingService, releases: list[str], cache_dir: Path | None = None) -> None:
         self.service = service
-        db = service.db
-        self.ref = RefArrays((r, list(db.iter_rvu(r)), list(db.localities(r))) for r in releases)
+        self.ref = RefArrays.for_db(service.db, releases, cache_dir)
         self.release_names = releases
-        ref = self.ref
-        self._row_mod = np.array([_ROWMOD.get(r.modifier, 0) for r in ref.rows], dtype=np.int64)
-        self._split_sum = np.array([r.pre_op + r.intra_op + r.post_op != 0 for r in ref.rows], dtype=bool)
-        release_of = [""] * len(ref.rows)
-        for (name, _code, _mod), i in ref.index.items():
-            release_of[i] = name
-        base_rows = [
-            ref.index.get((release_of[i], r.endo_base, ""), -1) if r.endo_base else -1
-            for i, r in enumerate(ref.rows)
-        ]
-        self._endo_row = np.array(base_rows, dtype=np.int64)
-        codes = sorted({r.hcpcs for r in ref.rows} | ref.endo_bases)
-        self._code_id = {c: i for i, c in enumerate(codes)}
-        self._row_code = np.array([self._code_id[r.hcpcs] for r in ref.rows], dtype=np.int64)
-        self._base_code = np.array(
-            [self._code_id[r.endo_base] if r.endo_base else -1 for r in ref.rows], dtype=np.int64
-        )
+        self._mod_rule_texts: list[str] = [""]
 
     def reprice(self, table: pa.Table, contract: Contract) -> tuple[pa.Table, BulkStats]:
         """The input table with ``release, allowed, wrvu, rules, error`` appended, and how it went."""
@@ -185,14 +168,14 @@ class BulkRepricer:
         ri = self._rows(rel, hc_codes, hcpcs, mod_codes, mods)
         gi = self._gpcis(rel, loc_codes, carrier_loc)
 
-        has = {m: _per_value(mod_codes, mods, lambda ms, m=m: m in ms) for m in ("50", "RT", "LT")}
+        has = {m: _per_value(mod_codes, mods, _contains(m)) for m in ("50", "RT", "LT")}
         factor_line = _per_value(mod_codes, mods, lambda ms: bool(FACTOR_MODIFIERS & set(ms)))
         safe_ri = np.where(ri < 0, 0, ri)
         kind = ref.kind[safe_ri]
         error = (units <= 0) | (rel < 0) | ~mod_ok | (fac < 0) | (ri < 0) | (gi < 0) | (kind == KIND_ANES)
         error |= has["50"] & (units != 1)
         split = _per_value(mod_codes, mods, lambda ms: bool({"54", "55", "56"} & set(ms)))
-        error |= split & ~self._split_sum[safe_ri]
+        error |= split & ~ref.split_sum[safe_ri]
         ok = ~error
         fac_b = fac == 1
         safe_gi = np.where(gi < 0, 0, gi)
@@ -223,7 +206,7 @@ class BulkRepricer:
             & np.isin(bilat, [ord("0"), ord("1"), ord("2")]),
             enc,
             hc_codes,
-            self._row_mod[safe_ri],
+            self.ref.row_mod[safe_ri],
             has["RT"],
             bilat,
         )
@@ -284,7 +267,7 @@ class BulkRepricer:
         else:
             wc = work * credit_b * 100 * n
 
-        applied = self._components(
+        applied, wc = self._components(
             fast & pay & ~zzz,
             safe_ri,
             fac_b,
@@ -306,7 +289,6 @@ class BulkRepricer:
             eff,
             wc,
         )
-        wc = applied.pop()
         amount = (eff[0] * gw + eff[1] * gpe + eff[2] * gmp) * cf
         others = np.bincount(enc, weights=pay & fast & (status != ord("T")), minlength=len(slow_enc))
         is_t = pay & (status == ord("T"))
@@ -384,17 +366,20 @@ class BulkRepricer:
         return parsed
 
     def _rows(self, rel, hc_codes, hcpcs, mod_codes, mods) -> np.ndarray:
-        """The RVU row of each line, looked up once per distinct (release, code, modifiers)."""
-        combo = _group_ids(rel, hc_codes, mod_codes)
+        """The RVU row of each line, looked up once per distinct (release, code, row modifier)."""
+        wanted = ["26" if "26" in m else "TC" if "TC" in m else "53" if "53" in m else "" for m in mods]
+        want_code = np.array([ROW_MODS[w] for w in wanted] + [0], dtype=np.int64)[mod_codes]
+        names = ["", "26", "TC", "53"]
+        combo = _group_ids(rel, hc_codes, want_code)
         out = np.full(int(combo.max()) + 1 if len(combo) else 0, -1, dtype=np.int64)
-        for c, i in enumerate(_first_index(combo)):
+        index = self.ref.index
+        for c, i in enumerate(_first_index(combo).tolist()):
             if rel[i] < 0:
                 continue
-            code, name = hcpcs[hc_codes[i]], self.release_names[rel[i]]
-            want = row_modifier(code, mods[mod_codes[i]])
-            found = self.ref.index.get((name, code, want), -1)
-            if found < 0 and want == "53":
-                found = self.ref.index.get((name, code, ""), -1)
+            code, name, want = hcpcs[hc_codes[i]], self.release_names[rel[i]], names[want_code[i]]
+            found = index.get((name, code, want), -1)
+            if found < 0 and want == "53":  # -53 has its own row for four codes only (rule 9)
+                found = index.get((name, code, ""), -1)
             out[c] = found
         return out[combo]
 
@@ -412,8 +397,8 @@ class BulkRepricer:
         sorted_mods = [tuple(sorted(m)) for m in mods]
         order = {m: i for i, m in enumerate(sorted(set(sorted_mods)))}
         mods_rank = np.array([order[m] for m in sorted_mods] + [0], dtype=np.int64)[mod_codes]
-        rowmod_rank = np.array([0, 1, 3, 2], dtype=np.int64)[self._row_mod[ri]]  # "" < 26 < 53 < TC
-        return [self._row_code[ri], rowmod_rank, mods_rank, units]
+        rowmod_rank = np.array([0, 1, 3, 2], dtype=np.int64)[self.ref.row_mod[ri]]  # "" < 26 < 53 < TC
+        return [self.ref.row_code[ri], rowmod_rank, mods_rank, units]
 
     # -- rules ------------------------------------------------------------------------------------------
 
@@ -462,7 +447,7 @@ class BulkRepricer:
         """Endoscopy families: the top code pays in full, the others (code - base), the base alone nothing."""
         size = len(ri)
         ref = self.ref
-        fam = np.where(ref.endo3[ri], self._base_code[ri], -1)
+        fam = np.where(ref.endo3[ri], ref.base_code[ri], -1)
         in_family = np.zeros(size, dtype=bool)
         rep = np.arange(size)
         sub_units = np.zeros(size, dtype=np.int64)
@@ -471,13 +456,13 @@ class BulkRepricer:
         member3 = rank_ok & (fam >= 0)
         if not member3.any():
             return in_family, rep, sub_units, bw, bpe, bmp, amount
-        key3 = enc * (len(self._code_id) + 1) + fam
+        key3 = enc * (len(ref.code_id) + 1) + fam
         keys = np.unique(key3[member3])
-        own = enc * (len(self._code_id) + 1) + self._row_code[ri]
+        own = enc * (len(ref.code_id) + 1) + ref.row_code[ri]
         base_line = rank_ok & (mult != ord("3")) & ref.is_base[ri] & np.isin(own, keys)
-        fam = np.where(base_line, self._row_code[ri], fam)
+        fam = np.where(base_line, ref.row_code[ri], fam)
         members = member3 | base_line
-        key = np.where(members, enc * (len(self._code_id) + 1) + fam, -1)
+        key = np.where(members, enc * (len(ref.code_id) + 1) + fam, -1)
         idx = np.flatnonzero(members)
         g = _dense(key[idx])
         total_units = np.bincount(g, weights=units[idx])
@@ -495,7 +480,7 @@ class BulkRepricer:
         head = order[np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))]
         rep[order] = head
         sub_units[order] = np.where(top, units[order] - 1, units[order])
-        base_ri = np.where(base_line[order], ri[order], self._endo_row[ri[order]])
+        base_ri = np.where(base_line[order], ri[order], ref.endo_row[ri[order]])
         w, pe, mp, _ = ref.setting_comps(np.maximum(base_ri, 0), fac[order], gi[order])
         bw[order], bpe[order], bmp[order] = w, pe, mp
         g_o = gi[order]
@@ -509,38 +494,50 @@ class BulkRepricer:
     def _components(
         self, base, ri, fac, gi, enc, mult, w, pe, mp, gw, gpe, gmp, cf, ties, n, b, credit_b, mp_on, eff, wc
     ):
-        """Indicators 4/5/6/7: reduce a component (TC, PC or PE) of the later procedures of a group."""
+        """Indicators 4/5/6/7: reduce a component (TC, PC or PE) of the later procedures of a group.
+
+        Works on the few lines with such an indicator; returns (applied flags per group, credit).
+        """
         ref = self.ref
-        is_tc, is_pc = self._row_mod[ri] == 2, self._row_mod[ri] == 1
+        applied = [np.zeros(len(ri), dtype=bool) for _ in GROUPS]
+        sel = np.flatnonzero(base & np.isin(mult, [ord("4"), ord("5"), ord("6"), ord("7")]))
+        if not len(sel):
+            return applied, wc
+        ri, fac, gi, enc, mult, w, pe, mp, gw, gpe, gmp, cf, n, b, credit_b = (
+            x[sel] for x in (ri, fac, gi, enc, mult, w, pe, mp, gw, gpe, gmp, cf, n, b, credit_b)
+        )
+        ties = [t[sel] for t in ties]
+        wc = wc.copy()
+        is_tc, is_pc = ref.row_mod[ri] == 2, ref.row_mod[ri] == 1
         tc = self._part(ri, ref.tc, fac, gi, (w, pe, mp), is_tc, ((0 * w), pe, mp))
         pcp = self._part(ri, ref.pc, fac, gi, (w, pe, mp), is_pc, (w, 0 * pe, 0 * mp))
         img = (mult == ord("4")) & (ref.imaging[ri] != 99)
         none = np.zeros(len(ri), np.int64)
         members = {
-            "img-tc": (base & img & ~is_pc, ref.imaging[ri], tc),
-            "img-pc": (base & img & ~is_tc, ref.imaging[ri], pcp),
-            "cv-tc": (base & (mult == ord("6")) & ~is_pc, none, tc),
-            "oph-tc": (base & (mult == ord("7")) & ~is_pc, none, tc),
-            "pe": (base & (mult == ord("5")), none, (0 * w, pe, 0 * mp)),
+            "img-tc": (img & ~is_pc, ref.imaging[ri], tc),
+            "img-pc": (img & ~is_tc, ref.imaging[ri], pcp),
+            "cv-tc": ((mult == ord("6")) & ~is_pc, none, tc),
+            "oph-tc": ((mult == ord("7")) & ~is_pc, none, tc),
+            "pe": (mult == ord("5"), none, (0 * w, pe, 0 * mp)),
         }
-        applied = []
-        for name in GROUPS:
+        for k, name in enumerate(GROUPS):
             mask, family, (a, p_, m_) = members[name]
+            if not mask.any():
+                continue
             first, total = _ranked(
                 _group_ids(enc, family), (a * gw + p_ * gpe + m_ * gmp) * cf, ties, n, mask
             )
             later = np.where(mask & (total >= 2), np.where(first == 1, n - 1, n), 0)
             red = RATES[name] * b * later
-            eff[0] -= a * red
-            eff[1] -= p_ * red
-            eff[2] -= m_ * red
+            eff[0][sel] -= a * red
+            eff[1][sel] -= p_ * red
+            eff[2][sel] -= m_ * red
             if name == "img-pc" and mp_on:
                 pc_row = ref.pc[ri]
                 pc_work = np.where(is_pc | (pc_row < 0), ref.work[ri], ref.work[np.maximum(pc_row, 0)])
-                wc = wc - pc_work * RATES[name] * credit_b * later
-            applied.append(later > 0)
-        applied.append(wc)
-        return applied
+                wc[sel] -= pc_work * RATES[name] * credit_b * later
+            applied[k][sel] = later > 0
+        return applied, wc
 
     def _part(self, ri, split, fac, gi, comps, own, default):
         """The TC or PC part per unit of each line (the engine's ``_split``)."""
@@ -557,13 +554,15 @@ class BulkRepricer:
     ) -> np.ndarray:
         """Lines with a payment percentage: the engine's ``modifier_effects``, exact Decimal on exact ints."""
         rule_ids: dict[str, int] = {}
-        self._mod_rule_texts: list[str] = [""]
+        self._mod_rule_texts = [""]
         out = np.zeros(size, dtype=np.int64)
         cache: dict[tuple[int, int], tuple] = {}
         for i in fx.tolist():
             key = (int(ri[i]), int(mod_codes[i]))
             if key not in cache:
-                cache[key] = modifier_effects(self.ref.rows[key[0]], mods[key[1]], None, contract)
+                row = self.service.row(*self.ref.keys[key[0]])
+                assert row is not None  # the key comes from the same database
+                cache[key] = modifier_effects(row, mods[key[1]], None, contract)
             pay, credit, paid, rules = cache[key]
             text = " ".join(r.code for r in rules)
             if text not in rule_ids:
@@ -608,7 +607,7 @@ class BulkRepricer:
         for i, bit in enumerate(bits):
             packed |= bit.astype(np.int64) << i
         shift = len(bits)
-        for value, width in ((tele, 2), (self._row_mod[ri], 2), (kind, 2), (bcode, 3), (status, 7)):
+        for value, width in ((tele, 2), (self.ref.row_mod[ri], 2), (kind, 2), (bcode, 3), (status, 7)):
             packed |= value.astype(np.int64) << shift
             shift += width
         idx = np.flatnonzero(fast)
@@ -622,7 +621,7 @@ class BulkRepricer:
                         bool(fac[i]),
                         bool(na[i]),
                         int(tele[i]),
-                        int(self._row_mod[ri[i]]),
+                        int(self.ref.row_mod[ri[i]]),
                         bool(capped[i]),
                         int(kind[i]),
                         int(status[i]),
@@ -712,6 +711,10 @@ def _put(column: pa.Array, positions: np.ndarray, values: list[str]) -> pa.Array
     return pc.replace_with_mask(
         column, pa.array(mask), pa.array([values[i] for i in order], type=pa.string())
     )
+
+
+def _contains(modifier: str) -> Callable[[tuple[str, ...]], bool]:
+    return lambda mods: modifier in mods
 
 
 def _checks(mods: tuple[str, ...]) -> bool:

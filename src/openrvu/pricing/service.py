@@ -104,7 +104,13 @@ class PricingService:
         """One RVU row, cached (a bulk file asks for the same few thousand rows again and again)."""
         key = (release, hcpcs, modifier)
         if key not in self._rows:
-            self._rows[key] = self.db.rvu(release, hcpcs, modifier)
+            # one query brings every row of the code (global, -26, -TC, -53): the engine needs them together
+            for mod in ("", "26", "TC", "53"):
+                self._rows.setdefault((release, hcpcs, mod), None)
+            for row in self.db.rvu_rows(release, hcpcs):
+                self._rows[(release, hcpcs, row.modifier)] = row
+            if key not in self._rows:
+                self._rows[key] = None
         return self._rows[key]
 
     def gpci(self, release: str, locality: str) -> GpciRow:
