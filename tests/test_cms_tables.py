@@ -143,3 +143,28 @@ def test_wrong_file_is_a_format_error(parser, name: str, cms_dir: Path) -> None:
         parser(cms_dir / name)
     assert err.value.path.endswith(Path(name).name)
     assert err.value.line is not None
+
+
+def test_damaged_xlsx(tmp_path: Path) -> None:
+    """A workbook whose sheet XML is cut short is a CmsFormatError, not an XML error."""
+    import io
+    import zipfile
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["HCPC", "RECID", "LONG DESCRIPTION", "SHORT DESCRIPTION"])
+    sheet.append(["G0320", "3", "Home health services", "Two-way audio and video hhs"])
+    whole = io.BytesIO()
+    book.save(whole)
+    damaged = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(whole.getvalue())) as src, zipfile.ZipFile(damaged, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            dst.writestr(info, data[: len(data) // 2] if info.filename.endswith("sheet1.xml") else data)
+    path = tmp_path / "HCPC2025_OCT_ANWEB.xlsx"
+    path.write_bytes(damaged.getvalue())
+    with pytest.raises(CmsFormatError, match="damaged"):
+        parse_hcpcs2(path)

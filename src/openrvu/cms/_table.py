@@ -76,13 +76,12 @@ def _csv_rows(source: str, text: str) -> Iterator[tuple[int, list[str]]]:
 
 
 def _xlsx_rows(source: str, raw: bytes) -> Iterator[tuple[int, list[str]]]:
-    import zipfile
-
     import openpyxl
 
+    # openpyxl raises many types on a damaged workbook (zip, XML ParseError, KeyError): all mean the same.
     try:
         book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+    except Exception as exc:
         raise CmsFormatError(
             source, f"not a readable XLSX workbook: {exc}", expected="an .xlsx file"
         ) from exc
@@ -92,7 +91,9 @@ def _xlsx_rows(source: str, raw: bytes) -> Iterator[tuple[int, list[str]]]:
         sheet = book.worksheets[0]
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
             yield number, [cell_text(v) for v in values]
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+    except CmsFormatError:
+        raise
+    except Exception as exc:
         raise CmsFormatError(source, f"the XLSX sheet is damaged: {exc}") from exc
     finally:
         book.close()

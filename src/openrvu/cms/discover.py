@@ -134,14 +134,14 @@ def _xlsx_peek(data: bytes) -> list[list[str]]:
 
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError):
+    except Exception:  # a damaged workbook of any kind is simply not a CMS file
         return []
     try:
         if not book.worksheets:
             return []
         rows = book.worksheets[0].iter_rows(max_row=_PEEK_ROWS, values_only=True)
         return [[cell_text(v) for v in row] for row in rows]
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError):
+    except Exception:  # a damaged workbook of any kind is simply not a CMS file
         return []
     finally:
         book.close()
