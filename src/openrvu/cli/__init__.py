@@ -13,6 +13,7 @@ from openrvu.cli import pricing as _pricing  # noqa: F401,E402
 from openrvu.cli import search as _search  # noqa: F401,E402
 from openrvu.cli import serve as _serve  # noqa: F401,E402
 from openrvu.cli import benchmarks as _benchmarks  # noqa: F401,E402
+from openrvu.cli import fetch as _fetch  # noqa: F401,E402
 
 
 def main() -> None:
