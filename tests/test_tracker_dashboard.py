@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy.orm import Session
 
-from openrvu.tracker import dashboard, entries
+from openrvu.tracker import dashboard, entries, totals
 from openrvu.tracker.catalog import Catalog, LineSpec
 from openrvu.tracker.errors import InvalidInput
 from openrvu.tracker.models import LogEntry, User
@@ -57,6 +57,7 @@ def test_totals_and_series_add_up_to_their_lines(db: Session, logged: User) -> N
         assert len(traced) == bucket.figures.lines
         assert entries.total_wrvu(traced) == bucket.figures.wrvu
     assert board.series[2].figures.lines == 0  # March: an empty month is still a bucket
+    assert totals.check_user(db, logged.id)
 
 
 @pytest.mark.parametrize(
@@ -120,3 +121,24 @@ def test_bad_period_or_range_is_rejected(db: Session, logged: User) -> None:
         dashboard.dashboard(db, logged, period="fortnight")
     with pytest.raises(InvalidInput):
         dashboard.dashboard(db, logged, start=date(2025, 2, 1), end=date(2025, 1, 1))
+
+
+def test_cached_dashboard_follows_every_change(db: Session, logged: User, catalog: Catalog) -> None:
+    args = {
+        "period": "year",
+        "start": date(2025, 1, 1),
+        "end": date(2025, 12, 31),
+        "today": date(2025, 12, 31),
+    }
+    before = dashboard.dashboard(db, logged, **args)
+    assert dashboard.dashboard(db, logged, **args) is before  # served from the cache
+    entry = entries.create_entry(db, logged, LineSpec(date(2025, 8, 1), "99215", (), 1, "11"), catalog)
+    after = dashboard.dashboard(db, logged, **args)
+    assert after.totals.lines == before.totals.lines + 1
+    assert after.totals.wrvu == before.totals.wrvu + (entry.wrvu or 0)
+    entries.delete_entry(db, logged, entry.id, catalog)
+    assert dashboard.dashboard(db, logged, **args).totals == before.totals
+    logged.annual_wrvu_goal = Decimal("9000")
+    db.commit()
+    goal = dashboard.dashboard(db, logged, **args).goal
+    assert goal is not None and goal.annual_goal == Decimal("9000")

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from openrvu.pricing.model import LineInput, Provider
-from openrvu.tracker import entries, profile
+from openrvu.tracker import entries, profile, totals
 from openrvu.tracker.catalog import Catalog, LineSpec
 from openrvu.tracker.entries import EntryForm, parse_entry
 from openrvu.tracker.errors import FormErrors, InvalidInput, NotFound, UnknownCode, UnknownModifier
@@ -62,6 +62,7 @@ def test_same_code_twice_on_one_day_is_ranked_and_re_ranked_after_delete(
     entries.delete_entry(db, user, first.id, catalog)
     db.refresh(second)
     assert second.allowed == first.allowed
+    assert totals.check_user(db, user.id)
 
 
 def second_rules(catalog: Catalog) -> list[object]:
@@ -190,3 +191,4 @@ def test_profile_change_reprices_lines(db: Session, make_user: Callable[..., Use
     assert entry.allowed == npp.lines[0].allowed
     assert entry.allowed is not None and entry.allowed < local
     assert entry.wrvu == Decimal("1.30")  # NPP: payment 85%, wRVU credit unchanged
+    assert totals.check_user(db, user.id)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 from sqlalchemy.orm import Session
 
-from openrvu.tracker import importer
+from openrvu.tracker import importer, totals
 from openrvu.tracker.catalog import Catalog
 from openrvu.tracker.errors import ImportRejected
 from openrvu.tracker.models import LogEntry, User
@@ -37,6 +37,7 @@ def test_preview_then_commit_good_csv(db: Session, make_user: Callable[..., User
         (date(2025, 11, 5), "99214", ["25"], "22"),
     ]
     assert all(e.source == "import" and e.wrvu is not None for e in added)
+    assert totals.check_user(db, user.id)
 
 
 def test_security_import_all_or_nothing_with_per_line_errors(

@@ -5,11 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from fixtures_tracker import create_pg_database, drop_pg_database
-from openrvu.tracker.db import current_revision, make_engine, migrate, schema_differences
-from openrvu.tracker.models import Base
+from openrvu.tracker import totals
+from openrvu.tracker.db import current_revision, make_engine, migrate, schema_differences, session_factory
+from openrvu.tracker.models import Base, DayCodeTotal
+
+HEAD = "0002"
 
 
 @pytest.fixture()
@@ -25,7 +28,7 @@ def empty_url(tracker_backend: str, tmp_path: Path):  # type: ignore[no-untyped-
 def test_upgrade_from_empty_to_head_creates_every_table(empty_url: str) -> None:
     assert current_revision(empty_url) is None
     migrate(empty_url)
-    assert current_revision(empty_url) == "0001"
+    assert current_revision(empty_url) == HEAD
     engine = make_engine(empty_url)
     tables = set(inspect(engine).get_table_names())
     engine.dispose()
@@ -40,7 +43,46 @@ def test_models_match_the_migrations(empty_url: str) -> None:
 def test_migrate_twice_is_a_no_op(empty_url: str) -> None:
     migrate(empty_url)
     migrate(empty_url)
-    assert current_revision(empty_url) == "0001"
+    assert current_revision(empty_url) == HEAD
+
+
+def test_0002_backfills_dashboard_totals_from_existing_lines(empty_url: str) -> None:
+    migrate(empty_url, "0001")
+    engine = make_engine(empty_url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO users (id, email, password_hash, role, is_active, created_at, default_pos,"
+                " provider_kind, fte, contract) VALUES (1, 'a@example.org', 'x', 'admin', true,"
+                " '2025-01-01 00:00:00', '11', 'physician', '1.0', '{}')"
+            )
+        )
+        for i, (day, code, wrvu, cents) in enumerate(
+            [
+                ("2025-11-03", "99213", 13000, 9000),
+                ("2025-11-03", "99213", 13000, None),
+                ("2025-11-04", "20610", 7900, 6340),
+            ]
+        ):
+            conn.execute(
+                text(
+                    "INSERT INTO log_entries (id, user_id, date_of_service, hcpcs, modifiers, units, pos,"
+                    " source, created_at, updated_at, wrvu_e4, allowed_cents) VALUES (:id, 1, :day, :code,"
+                    " '', 1, '11', 'web', '2025-01-01 00:00:00', '2025-01-01 00:00:00', :wrvu, :cents)"
+                ),
+                {"id": i + 1, "day": day, "code": code, "wrvu": wrvu, "cents": cents},
+            )
+    engine.dispose()
+    migrate(empty_url)
+    engine = make_engine(empty_url)
+    with session_factory(engine)() as session:
+        assert totals.check_user(session, 1)
+        rows = session.query(DayCodeTotal).order_by(DayCodeTotal.date_of_service).all()
+        assert [(r.hcpcs, r.lines, r.wrvu_e4, r.allowed_cents, r.priced_lines) for r in rows] == [
+            ("99213", 2, 26000, 9000, 1),
+            ("20610", 1, 7900, 6340, 1),
+        ]
+    engine.dispose()
 
 
 def test_sqlite_connections_enforce_foreign_keys_and_use_wal(tmp_path: Path) -> None:

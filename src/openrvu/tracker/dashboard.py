@@ -1,14 +1,17 @@
 """Dashboard figures: wRVU and estimated CMS payment per period, top codes, E/M level mix, goal
 progress prorated by FTE with a year-end projection, and compensation at the profile's $ per wRVU.
 
-Sums run in SQL over the priced figures stored on each line (one row per date comes back, however
-many lines there are), so a user with 100,000 lines gets the dashboard in milliseconds. Every figure
-carries a ``Trace`` (date range and code) and ``trace_ids`` returns the lines behind it.
+Sums run in SQL over ``day_code_totals`` (per user, date and code; kept in step with the lines by
+``openrvu.tracker.totals``), so a user with 100,000 lines reads about 10,000 small rows, not the
+lines. Every figure carries a ``Trace`` (date range and code) and ``trace_ids`` returns its lines.
 """
 
 from __future__ import annotations
 
 import calendar
+import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -20,7 +23,7 @@ from sqlalchemy.orm import Session
 from openrvu.tracker.catalog import user_contract
 from openrvu.tracker.entries import entry_ids
 from openrvu.tracker.errors import InvalidInput
-from openrvu.tracker.models import WRVU_SCALE, LogEntry, User, utcnow
+from openrvu.tracker.models import WRVU_SCALE, DayCodeTotal, User, utcnow
 
 PERIODS = ("day", "week", "month", "quarter", "year")
 CENT = Decimal("0.01")
@@ -151,18 +154,20 @@ def figures_of(wrvu_e4: Any, cents: Any, lines: Any, units: Any, priced: Any) ->
 
 #: The aggregate behind every figure: wRVU, allowed, lines, units, lines with a CMS amount.
 SUMS = (
-    func.sum(LogEntry.wrvu_e4),
-    func.sum(LogEntry.allowed_cents),
-    func.count(LogEntry.id),
-    func.sum(LogEntry.units),
-    func.count(LogEntry.allowed_cents),
+    func.sum(DayCodeTotal.wrvu_e4),
+    func.sum(DayCodeTotal.allowed_cents),
+    func.sum(DayCodeTotal.lines),
+    func.sum(DayCodeTotal.units),
+    func.sum(DayCodeTotal.priced_lines),
 )
 
 
 def in_range(stmt: Any, user_ids: list[int], start: date, end: date) -> Any:
     """Restrict a query to the lines of ``user_ids`` dated ``start``..``end`` (inclusive)."""
     return stmt.where(
-        LogEntry.user_id.in_(user_ids), LogEntry.date_of_service >= start, LogEntry.date_of_service <= end
+        DayCodeTotal.user_id.in_(user_ids),
+        DayCodeTotal.date_of_service >= start,
+        DayCodeTotal.date_of_service <= end,
     )
 
 
@@ -224,10 +229,42 @@ def default_range(period: str, today: date) -> tuple[date, date]:
 
 def daily_figures(session: Session, user_ids: list[int], start: date, end: date) -> dict[date, Figures]:
     """Figures per date of service (one SQL aggregate; the series are built from it)."""
-    stmt = in_range(select(LogEntry.date_of_service, *SUMS), user_ids, start, end).group_by(
-        LogEntry.date_of_service
+    stmt = in_range(select(DayCodeTotal.date_of_service, *SUMS), user_ids, start, end).group_by(
+        DayCodeTotal.date_of_service
     )
     return {row[0]: figures_of(*row[1:]) for row in session.execute(stmt)}
+
+
+@dataclass(slots=True)
+class RangeSums:
+    """Integer sums of a range (wRVU x 10^4, cents, lines, units, priced lines) per date and per code."""
+
+    by_day: dict[date, list[int]] = field(default_factory=dict)
+    by_code: dict[str, list[int]] = field(default_factory=dict)
+    total: list[int] = field(default_factory=lambda: [0, 0, 0, 0, 0])
+
+
+def range_sums(session: Session, user_ids: list[int], start: date, end: date) -> RangeSums:
+    """The range's sums per day and per code: two GROUP BY queries over the totals table.
+
+    Totals, top codes and the E/M mix all derive from the per-code sums, so no other query is needed.
+    """
+    out = RangeSums()
+    by_day = in_range(select(DayCodeTotal.date_of_service, *SUMS), user_ids, start, end).group_by(
+        DayCodeTotal.date_of_service
+    )
+    for day, *nums in session.execute(by_day):
+        out.by_day[day] = [int(n or 0) for n in nums]
+    by_code = in_range(select(DayCodeTotal.hcpcs, *SUMS), user_ids, start, end).group_by(DayCodeTotal.hcpcs)
+    for code, *nums in session.execute(by_code):
+        sums = [int(n or 0) for n in nums]
+        out.by_code[code] = sums
+        out.total = [t + n for t, n in zip(out.total, sums, strict=True)]
+    return out
+
+
+def _figs(sums: list[int]) -> Figures:
+    return figures_of(*sums)
 
 
 def add_figures(a: Figures, b: Figures) -> Figures:
@@ -258,42 +295,35 @@ def series(
     return out
 
 
-def top_codes(
-    session: Session, user_ids: list[int], start: date, end: date, limit: int = 10
-) -> list[CodeTotal]:
-    """The codes with the most wRVU in the range."""
-    wrvu = func.coalesce(func.sum(LogEntry.wrvu_e4), 0)
-    stmt = (
-        in_range(select(LogEntry.hcpcs, *SUMS), user_ids, start, end)
-        .group_by(LogEntry.hcpcs)
-        .order_by(wrvu.desc(), func.count(LogEntry.id).desc(), LogEntry.hcpcs)
-        .limit(limit)
-    )
-    rows = [(code, figures_of(*rest)) for code, *rest in session.execute(stmt)]
-    total_stmt = in_range(select(func.sum(LogEntry.wrvu_e4)), user_ids, start, end)
-    total = Decimal(int(session.scalar(total_stmt) or 0)) / WRVU_SCALE
+def _series_from(sums: RangeSums, period: str, start: date, end: date) -> list[Bucket]:
+    per_period: dict[date, list[int]] = {}
+    for day, nums in sums.by_day.items():
+        acc = per_period.setdefault(period_start(day, period), [0, 0, 0, 0, 0])
+        for i, n in enumerate(nums):
+            acc[i] += n
+    return series({k: _figs(v) for k, v in per_period.items()}, period, start, end)
+
+
+def top_codes(sums: RangeSums, start: date, end: date, limit: int = 10) -> list[CodeTotal]:
+    """The codes with the most wRVU in the range (ties: more lines first, then by code)."""
+    ranked = sorted(sums.by_code.items(), key=lambda kv: (-kv[1][0], -kv[1][2], kv[0]))[:limit]
+    total = sums.total[0]
     return [
         CodeTotal(
             code,
-            figs,
-            (figs.wrvu / total * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+            _figs(nums),
+            (Decimal(nums[0]) / total * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
             if total
             else Decimal(0),
             Trace(start, end, code),
         )
-        for code, figs in rows
+        for code, nums in ranked
     ]
 
 
-def em_mix(session: Session, user_ids: list[int], start: date, end: date) -> list[EmFamily]:
+def em_mix(sums: RangeSums, start: date, end: date) -> list[EmFamily]:
     """Level mix of each E/M family logged in the range (counts of units, as billed)."""
-    codes = [c for _, _, family in EM_FAMILIES for c in family]
-    stmt = (
-        in_range(select(LogEntry.hcpcs, func.sum(LogEntry.units)), user_ids, start, end)
-        .where(LogEntry.hcpcs.in_(codes))
-        .group_by(LogEntry.hcpcs)
-    )
-    counts = {code: int(n) for code, n in session.execute(stmt)}
+    counts = {code: nums[3] for code, nums in sums.by_code.items()}
     out = []
     for key, name, family in EM_FAMILIES:
         total = sum(counts.get(c, 0) for c in family)
@@ -313,13 +343,17 @@ def em_mix(session: Session, user_ids: list[int], start: date, end: date) -> lis
     return out
 
 
-def goal_progress(session: Session, user: User, today: date) -> Goal | None:
-    """Year-to-date wRVU against the FTE-prorated goal, with a straight-line year-end projection."""
+def year_to_date_wrvu(session: Session, user: User, today: date) -> Decimal:
+    """The user's wRVU from January 1 of ``today``'s year through ``today``."""
+    stmt = in_range(select(func.sum(DayCodeTotal.wrvu_e4)), [user.id], date(today.year, 1, 1), today)
+    return (Decimal(int(session.scalar(stmt) or 0)) / WRVU_SCALE).quantize(CENT)
+
+
+def goal_progress(user: User, today: date, actual: Decimal) -> Goal | None:
+    """Year-to-date wRVU (``actual``) against the FTE-prorated goal, with a straight-line projection."""
     if not user.annual_wrvu_goal:
         return None
     start, end = date(today.year, 1, 1), date(today.year, 12, 31)
-    stmt = in_range(select(func.sum(LogEntry.wrvu_e4)), [user.id], start, today)
-    actual = (Decimal(int(session.scalar(stmt) or 0)) / WRVU_SCALE).quantize(CENT)
     days_in_year = (end - start).days + 1
     elapsed = (today - start).days + 1
     target = user.annual_wrvu_goal * user.fte
@@ -341,6 +375,35 @@ def goal_progress(session: Session, user: User, today: date) -> Goal | None:
     )
 
 
+class _Cache:
+    """Recently computed dashboards, keyed by the user's ``log_version`` and profile figures.
+
+    Any change to the user's lines bumps ``log_version`` in the database (``totals.refresh_*``), so a
+    cached dashboard is never stale, even with several server processes (each has its own cache).
+    """
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[Any, ...], Dashboard] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> Dashboard | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[Any, ...], value: Dashboard) -> None:
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+_CACHE = _Cache()
+
+
 def dashboard(
     session: Session,
     user: User,
@@ -350,7 +413,35 @@ def dashboard(
     end: date | None = None,
     today: date | None = None,
 ) -> Dashboard:
-    """The user's dashboard for a period size and a date range (default: see ``default_range``)."""
+    """The user's dashboard for a period size and a date range (default: see ``default_range``).
+
+    Cached per (lines version, profile, arguments): repeated views cost one primary-key read.
+    """
+    version = session.scalar(select(User.log_version).where(User.id == user.id))
+    key = (
+        user.id,
+        version,
+        period,
+        start,
+        end,
+        today or utcnow().date(),
+        user.annual_wrvu_goal,
+        user.fte,
+        user.dollars_per_wrvu,
+        json.dumps(user.contract or {}, sort_keys=True),
+        bool(user.locality or user.zip_code),
+    )
+    cached = _CACHE.get(key)
+    if cached is not None:
+        return cached
+    board = _compute(session, user, period=period, start=start, end=end, today=today)
+    _CACHE.put(key, board)
+    return board
+
+
+def _compute(
+    session: Session, user: User, *, period: str, start: date | None, end: date | None, today: date | None
+) -> Dashboard:
     if period not in PERIODS:
         raise InvalidInput("period", f"choose one of {', '.join(PERIODS)}")
     today = today or utcnow().date()
@@ -360,15 +451,12 @@ def dashboard(
         raise InvalidInput("start", "the start date is after the end date")
     if (end - start).days > 366 * 20:
         raise InvalidInput("start", "choose a range of at most 20 years")
-    daily = daily_figures(session, [user.id], start, end)
-    totals = ZERO
-    for figs in daily.values():
-        totals = add_figures(totals, figs)
+    sums = range_sums(session, [user.id], start, end)
+    totals = _figs(sums.total)
     contract = user_contract(user)
     rate = user.dollars_per_wrvu
     paid = rate is not None or bool(contract.tiers)
-    ytd_stmt = in_range(select(func.sum(LogEntry.wrvu_e4)), [user.id], date(today.year, 1, 1), today)
-    ytd = Decimal(int(session.scalar(ytd_stmt) or 0)) / WRVU_SCALE
+    ytd = year_to_date_wrvu(session, user, today)
     notes = []
     if totals.unpriced:
         notes.append(
@@ -381,10 +469,10 @@ def dashboard(
         start=start,
         end=end,
         totals=totals,
-        series=tuple(series(daily, period, start, end)),
-        top_codes=tuple(top_codes(session, [user.id], start, end)),
-        em_mix=tuple(em_mix(session, [user.id], start, end)),
-        goal=goal_progress(session, user, today),
+        series=tuple(_series_from(sums, period, start, end)),
+        top_codes=tuple(top_codes(sums, start, end)),
+        em_mix=tuple(em_mix(sums, start, end)),
+        goal=goal_progress(user, today, ytd),
         dollars_per_wrvu=rate,
         compensation=contract.compensation(totals.wrvu) if paid else None,
         year_to_date_compensation=contract.compensation(ytd) if paid else None,

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from openrvu.pricing.modifiers import parse_modifiers
 from openrvu.pricing.pos import normalize_pos
-from openrvu.tracker import audit
+from openrvu.tracker import audit, totals
 from openrvu.tracker.catalog import Catalog, LinePrice, LineSpec
 from openrvu.tracker.errors import FormErrors, InvalidInput, NotFound
 from openrvu.tracker.models import WRVU_SCALE, AuditLog, LogEntry, User, utcnow
@@ -129,7 +129,7 @@ def create_entry(
     if key is not None and (existing := _by_key(session, user, key)) is not None:
         return existing
     catalog.check_line(spec, user)
-    entry = _new_entry(user, spec, key, source)
+    entry = new_entry(user, spec, key, source)
     session.add(entry)
     try:
         session.flush()
@@ -140,7 +140,7 @@ def create_entry(
         if existing is None:
             raise
         return existing
-    _reprice_days(session, user, catalog, {spec.date_of_service})
+    reprice_days(session, user, catalog, {spec.date_of_service})
     audit.record(
         session,
         actor_id=user.id,
@@ -153,7 +153,8 @@ def create_entry(
     return entry
 
 
-def _new_entry(user: User, spec: LineSpec, key: str | None, source: str) -> LogEntry:
+def new_entry(user: User, spec: LineSpec, key: str | None, source: str) -> LogEntry:
+    """A new, not yet priced line object (the caller adds it and then calls ``reprice_days``)."""
     now = utcnow()
     return LogEntry(
         user_id=user.id,
@@ -230,7 +231,7 @@ def update_entry(session: Session, user: User, entry_id: int, spec: LineSpec, ca
     entry.pos = spec.pos
     entry.updated_at = utcnow()
     session.flush()
-    _reprice_days(session, user, catalog, {old_day, spec.date_of_service})
+    reprice_days(session, user, catalog, {old_day, spec.date_of_service})
     audit.record(
         session,
         actor_id=user.id,
@@ -251,7 +252,7 @@ def delete_entry(session: Session, user: User, entry_id: int, catalog: Catalog) 
     day = entry.date_of_service
     session.delete(entry)
     session.flush()
-    _reprice_days(session, user, catalog, {day})
+    reprice_days(session, user, catalog, {day})
     audit.record(
         session, actor_id=user.id, action="delete", entity="log_entry", entity_id=entry_id, before=before
     )
@@ -278,7 +279,8 @@ def _spec(entry: LogEntry) -> LineSpec:
     return LineSpec(entry.date_of_service, entry.hcpcs, tuple(entry.modifier_list), entry.units, entry.pos)
 
 
-def _reprice_days(session: Session, user: User, catalog: Catalog, days: Iterable[date]) -> None:
+def reprice_days(session: Session, user: User, catalog: Catalog, days: set[date]) -> None:
+    """Re-price whole days (a day is one encounter) and refresh their dashboard totals."""
     for day in days:
         stmt = (
             select(LogEntry)
@@ -290,6 +292,7 @@ def _reprice_days(session: Session, user: User, catalog: Catalog, days: Iterable
             entries, catalog.price_day_lenient([_spec(e) for e in entries], user), strict=True
         ):
             apply_price(entry, price)
+    totals.refresh_days(session, user.id, days)
 
 
 def reprice_all(session: Session, user: User, catalog: Catalog) -> int:
@@ -303,6 +306,7 @@ def reprice_all(session: Session, user: User, catalog: Catalog) -> int:
             entries, catalog.price_day_lenient([_spec(e) for e in entries], user), strict=True
         ):
             apply_price(entry, price)
+    totals.refresh_user(session, user.id)
     session.commit()
     return sum(len(v) for v in by_day.values())
 

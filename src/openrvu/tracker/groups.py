@@ -28,7 +28,7 @@ from openrvu.tracker.dashboard import (
     series,
 )
 from openrvu.tracker.errors import Forbidden, InvalidInput, NotFound
-from openrvu.tracker.models import GROUP_ROLES, Group, LogEntry, Membership, User, utcnow
+from openrvu.tracker.models import GROUP_ROLES, DayCodeTotal, Group, Membership, User, utcnow
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +200,7 @@ def group_dashboard(
         raise InvalidInput("start", "the start date is after the end date")
     people = members(session, actor, group_id)
     ids = [m.user_id for m in people]
-    stmt = in_range(select(LogEntry.user_id, *SUMS), ids, start, end).group_by(LogEntry.user_id)
+    stmt = in_range(select(DayCodeTotal.user_id, *SUMS), ids, start, end).group_by(DayCodeTotal.user_id)
     per_user = {uid: figures_of(*rest) for uid, *rest in session.execute(stmt)} if ids else {}
     goals = (
         {

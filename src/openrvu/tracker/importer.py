@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from openrvu.tracker import audit
 from openrvu.tracker.catalog import Catalog, LineSpec
-from openrvu.tracker.entries import EntryForm, _new_entry, _reprice_days, parse_entry
+from openrvu.tracker.entries import EntryForm, new_entry, parse_entry, reprice_days
 from openrvu.tracker.errors import FormErrors, ImportLineError, ImportRejected, InvalidInput
 from openrvu.tracker.models import LogEntry, User
 
@@ -262,11 +262,11 @@ def commit_import(
             key = _key(preview.digest, row.line)
             if key in done or row.spec is None:
                 continue
-            entry = _new_entry(user, row.spec, key, "import")
+            entry = new_entry(user, row.spec, key, "import")
             session.add(entry)
             added.append(entry)
         session.flush()
-        _reprice_days(session, user, catalog, {e.date_of_service for e in added})
+        reprice_days(session, user, catalog, {e.date_of_service for e in added})
         if added:
             audit.record(
                 session,
