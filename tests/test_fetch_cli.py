@@ -102,16 +102,25 @@ def test_404_names_every_url_and_loads_nothing(server: Served, openrvu_home: Pat
 
 
 def test_later_candidate_name_is_used_when_the_first_is_missing(
-    server: Served, rvu25d_zip: bytes, openrvu_home: Path
+    server: Served, cms_dir: Path, openrvu_home: Path
 ) -> None:
-    server.files["/files/zip/rvu26a.zip"] = rvu25d_zip  # content is not checked against the key here
-    code, out = _fetch(server, "RVU26A", "--no-ingest")
+    server.files["/files/zip/rvu26c.zip"] = zip_of(cms_dir / "pfs_rvu_2026")
+    code, out = _fetch(server, "RVU26C", "--no-ingest")
     assert code == 0, out
     assert [p for p, _ in server.seen] == [
-        "/files/zip/rvu26a-updated-12-29-2025.zip",
-        "/files/zip/rvu26a.zip",
+        "/files/zip/rvu26c-updated-06-30-2026.zip",
+        "/files/zip/rvu26c.zip",
     ]
-    assert (openrvu_home / "downloads" / "rvu26a.zip").exists()
+    assert (openrvu_home / "downloads" / "rvu26c.zip").exists()
+
+
+def test_zip_of_another_release_is_refused(server: Served, rvu25d_zip: bytes, openrvu_home: Path) -> None:
+    server.files["/files/zip/rvu26a.zip"] = rvu25d_zip
+    code, out = _fetch(server, "RVU26A")
+    assert code == 2
+    assert "rvu26a.zip holds the national RVU file of RVU25D, not RVU26A" in out.replace("\n", "")
+    assert list((openrvu_home / "downloads").iterdir()) == []
+    assert not (openrvu_home / "reference.sqlite").exists()
 
 
 def test_corrupt_zip_is_removed_and_the_reference_db_is_unchanged(
@@ -130,6 +139,29 @@ def test_corrupt_zip_is_removed_and_the_reference_db_is_unchanged(
     assert "rvu25d.zip" in out and "damaged" in out and "Nothing was loaded" in out
     assert _sha(reference) == before
     assert not (openrvu_home / "downloads" / "rvu25d.zip").exists()
+
+
+def test_bad_row_inside_a_good_zip_loads_nothing(
+    server: Served, cms_dir: Path, openrvu_home: Path, reference_path: Path
+) -> None:
+    openrvu_home.mkdir(parents=True)
+    reference = openrvu_home / "reference.sqlite"
+    shutil.copyfile(reference_path, reference)
+    before = _sha(reference)
+    lines = (cms_dir / "pfs_rvu_2025" / "PPRRVU2025_Oct.csv").read_bytes().split(b"\n")
+    row = next(i for i, line in enumerate(lines) if line.startswith(b"99213,"))
+    cells = lines[row].split(b",")
+    cells[5] = b"1.3O"  # the work RVU, with a letter O for a zero
+    lines[row] = b",".join(cells)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("PPRRVU2025_Oct.csv", b"\n".join(lines))
+        archive.write(cms_dir / "pfs_rvu_2025" / "GPCI2025.csv", "GPCI2025.csv")
+    server.files[RVU25D] = buffer.getvalue()
+    code, out = _fetch(server, "RVU25D")
+    assert code == 2
+    assert f"line {row + 1}" in out and "1.3O" in out and "unchanged" in out
+    assert _sha(reference) == before
 
 
 def test_not_a_zip_and_wrong_contents_are_refused(server: Served, cms_dir: Path, openrvu_home: Path) -> None:

@@ -16,12 +16,11 @@ from rich.progress import (
 )
 
 from openrvu.cli.app import app, console, fail
+from openrvu.cli.reference import _print_report, _run_ingest  # the same load and report as 'ingest'
 from openrvu.cms.catalog import GROUPS, Catalog, Source, UnknownSource, load_catalog
 from openrvu.cms.discover import KIND_LABELS
-from openrvu.cms.errors import CmsFormatError
 from openrvu.cms.fetch import FetchedBundle, FetchError, fetch_source, fetch_url
 from openrvu.download import DownloadError
-from openrvu.reference.build import LOADED, REPLACED, ingest
 from openrvu.settings import Settings, load_settings
 
 
@@ -112,24 +111,14 @@ def _download_all(
 
 
 def _ingest(settings: Settings, paths: list[Path]) -> None:
-    db_path = settings.reference_db
-    try:
-        report = ingest(db_path, paths)
-    except CmsFormatError as exc:
-        raise fail(f"{exc}\nNothing was loaded; the reference database is unchanged.") from None
-    for outcome in report.files:
-        if outcome.kind:
-            rows = f" ({outcome.rows:,} rows)" if outcome.rows else ""
-            console.print(f"{outcome.status:9} {outcome.name}: {outcome.detail}{rows}", highlight=False)
-    if not report.changed:
-        console.print(f"Nothing new: the reference database is unchanged ({db_path})", highlight=False)
-        return
-    loaded = len(report.by_status(LOADED)) + len(report.by_status(REPLACED))
-    console.print(f"Reference database updated ({loaded} files): {db_path}", highlight=False)
-    from openrvu.search.index import rebuild_for
+    """One all-or-nothing load of every bundle (as ``openrvu ingest`` does it), then the search index."""
+    report = _run_ingest(settings.reference_db, paths)
+    _print_report(report)
+    if report.changed:
+        from openrvu.search.index import rebuild_for
 
-    console.print("Rebuilding the search index...", highlight=False)
-    console.print(f"Search index: {rebuild_for(settings)}", highlight=False)
+        console.print("Rebuilding the search index...", highlight=False)
+        console.print(f"Search index: {rebuild_for(settings)}", highlight=False)
 
 
 def _print_catalog(catalog: Catalog) -> None:

@@ -14,9 +14,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from openrvu.cms.catalog import Source, join_url, local_name
-from openrvu.cms.discover import KIND_LABELS, discover
+from openrvu.cms._table import decode_text
+from openrvu.cms.catalog import PFS, Source, join_url, local_name
+from openrvu.cms.discover import KIND_LABELS, PPRRVU, CmsInput, discover
 from openrvu.cms.errors import CmsFormatError
+from openrvu.cms.release import identify_release
 from openrvu.download import DownloadError, Progress, download, file_name, sha256_of
 
 
@@ -53,8 +55,9 @@ def fetch_source(
     tried: list[str] = []
     for name, url in zip(source.files, source.urls(base_url), strict=True):
         local = Path(dest_dir) / local_name(name)
+        release = source.key if source.group == PFS else None
         if local.is_file():
-            return _checked(source.key, local, url, source.kinds, reused=True)
+            return _checked(source.key, local, url, source.kinds, release, reused=True)
         try:
             got = download(url, dest_dir, name=local.name, progress=progress, timeout=timeout)
         except DownloadError as exc:
@@ -62,7 +65,7 @@ def fetch_source(
                 tried.append(url)
                 continue
             raise
-        return _checked(source.key, got.path, url, source.kinds, resumed_from=got.resumed_from)
+        return _checked(source.key, got.path, url, source.kinds, release, resumed_from=got.resumed_from)
     raise DownloadError(
         f"{source.key}: HTTP 404 Not Found at {' and at '.join(tried)} "
         f"(CMS may have renamed the file: see {source.page or join_url(base_url, '')})",
@@ -76,7 +79,7 @@ def fetch_url(
 ) -> FetchedBundle:
     """Download any URL of a CMS file or zip; it must hold at least one CMS file openrvu reads."""
     got = download(url, dest_dir, progress=progress, timeout=timeout)
-    return _checked(file_name(url), got.path, url, frozenset(), resumed_from=got.resumed_from)
+    return _checked(file_name(url), got.path, url, frozenset(), None, resumed_from=got.resumed_from)
 
 
 def _checked(
@@ -84,20 +87,25 @@ def _checked(
     path: Path,
     url: str,
     kinds: frozenset[str],
+    release: str | None,
     *,
     reused: bool = False,
     resumed_from: int = 0,
 ) -> FetchedBundle:
     try:
-        found = check_bundle(path, kinds)
+        found = check_bundle(path, kinds, release)
     except FetchError:
         path.unlink(missing_ok=True)
         raise
     return FetchedBundle(key, path, url, path.stat().st_size, sha256_of(path), resumed_from, reused, found)
 
 
-def check_bundle(path: Path, kinds: frozenset[str]) -> Counter[str]:
-    """The CMS files in the bundle at ``path`` by kind; raises :class:`FetchError` when it is not right."""
+def check_bundle(path: Path, kinds: frozenset[str], release: str | None = None) -> Counter[str]:
+    """The CMS files in the bundle at ``path`` by kind; raises :class:`FetchError` when it is not right.
+
+    ``kinds`` must all be present; ``release`` (e.g. RVU26A), when given, must be the release of every
+    PPRRVU file inside, so a re-pointed or mislabelled download is caught before it loads.
+    """
     if path.suffix.lower() == ".zip" and not zipfile.is_zipfile(path):
         raise FetchError(f"{path.name} is not a zip file (the server sent something else); it was removed")
     try:
@@ -110,4 +118,23 @@ def check_bundle(path: Path, kinds: frozenset[str]) -> Counter[str]:
         names = ", ".join(KIND_LABELS.get(k, k) for k in missing)
         held = ", ".join(KIND_LABELS.get(k, k) for k in sorted(counts)) or "no CMS file"
         raise FetchError(f"{path.name} holds {held} but not {names}; the file was removed")
+    if release is not None:
+        others = sorted({_release_of(i) for i in found.inputs if i.kind == PPRRVU} - {release})
+        if others:
+            raise FetchError(
+                f"{path.name} holds the national RVU file of {', '.join(others)}, not {release}; "
+                "the file was removed"
+            )
     return counts
+
+
+def _release_of(item: CmsInput) -> str:
+    """The release a PPRRVU names in its banner (or, failing that, its file and zip names)."""
+    try:
+        banner = decode_text(item.display, item.data[:4096]).splitlines()[:12]
+    except CmsFormatError:
+        banner = []  # an XLSX: its names tell
+    try:
+        return identify_release(item.display, banner, item.names).name
+    except CmsFormatError:
+        return "an unknown release"
