@@ -80,3 +80,34 @@ def test_input_order_never_changes_totals(reference, order) -> None:
         locality="01112-05",
     )
     assert (res.total_allowed, res.total_wrvu) == (base.total_allowed, base.total_wrvu)
+
+
+def test_reprice_xlsx_input_same_as_csv(reference_path, monkeypatch, tmp_path) -> None:
+    import openpyxl
+    from typer.testing import CliRunner
+
+    from openrvu.cli.app import app
+
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "reference.sqlite").symlink_to(reference_path)
+    monkeypatch.setenv("OPENRVU_HOME", str(home))
+    header = ["pos", "hcpcs", "units", "modifiers", "encounter_id", "date", "locality_or_zip"]
+    data = [
+        ["11", "74177", "1", "", "E1", "2025-11-03", "01112-05"],
+        ["11", "72193", "1", "", "E1", "2025-11-03", "01112-05"],
+    ]
+    book = openpyxl.Workbook()
+    book.active.append(header)
+    for row in data:
+        book.active.append(row)
+    book.save(tmp_path / "in.xlsx")
+    (tmp_path / "in.csv").write_text("\n".join(",".join(r) for r in [header, *data]) + "\n")
+    for name in ("in.xlsx", "in.csv"):
+        result = CliRunner().invoke(
+            app, ["reprice", str(tmp_path / name), "-o", str(tmp_path / f"{name}.out")]
+        )
+        assert result.exit_code == 0, result.output
+    xlsx_out = list(csv.DictReader((tmp_path / "in.xlsx.out").open()))
+    assert xlsx_out == list(csv.DictReader((tmp_path / "in.csv.out").open()))
+    assert "13:TC50" in xlsx_out[1]["rules"]

@@ -264,3 +264,81 @@ def test_cli_price_json(reference_path, monkeypatch, tmp_path) -> None:
     assert [line["rules"][1]["code"] for line in data["lines"]] == ["13:100", "13:50"]
     first, second = (Decimal(line["allowed"]) for line in data["lines"])
     assert Decimal(data["total_allowed"]) == first + second and len(data["total_allowed"].split(".")[1]) == 2
+
+
+def test_rule2_cf_from_the_release_row(svc) -> None:
+    """CY2025 lines use the RVU25D row's CF 32.3465; a 2026 date uses RVU26C's 33.4009 (rule 21)."""
+    assert price(svc, "99213").lines[0].conv_factor == Decimal("32.3465")
+    line = svc.price([LineInput("99213")], on=date(2026, 8, 3), locality=SF).lines[0]
+    assert (line.release, line.conv_factor) == ("RVU26C", Decimal("33.4009"))
+
+
+def test_rule22_credit_follows_release(svc) -> None:
+    """27447 credited 19.60 wRVU in 2025 and 19.11 in 2026; a contract frozen at RVU25D credits 19.60
+    in 2026 and shows 19.11 as the current-release credit."""
+    on26 = date(2026, 8, 3)
+    assert price(svc, "27447", pos="22").lines[0].wrvu == Decimal("19.60")
+    assert svc.price([LineInput("27447", pos="22")], on=on26, locality=SF).lines[0].wrvu == Decimal("19.11")
+    frozen = contract_from_dict({"frozen_release": "RVU25D"})
+    line = svc.price([LineInput("27447", pos="22")], on=on26, locality=SF, contract=frozen).lines[0]
+    assert (line.wrvu, line.wrvu_current) == (Decimal("19.60"), Decimal("19.11"))
+
+
+def test_rule3_alaska_work_gpci_floor(svc) -> None:
+    """Alaska (02102-01) work GPCI 1.5: 99213 = [(1.30 x 1.5) + (1.35 x 1.081) + (0.10 x 0.592)] x 32.3465."""
+    line = svc.price([LineInput("99213")], on=DAY, locality="02102-01").lines[0]
+    exact = (
+        Decimal("1.30") * Decimal("1.5")
+        + Decimal("1.35") * Decimal("1.081")
+        + Decimal("0.10") * Decimal("0.592")
+    ) * Decimal("32.3465")
+    assert line.work_gpci == Decimal("1.5") and line.allowed == c(exact)
+
+
+def test_rule4_zip_resolves_to_carrier_locality(svc) -> None:
+    """ZIP 94110 (San Francisco) prices exactly as 01112-05."""
+    by_zip = svc.price([LineInput("99213")], on=DAY, locality="94110").lines[0]
+    assert (by_zip.carrier, by_zip.locality, by_zip.allowed) == (
+        "01112",
+        "05",
+        price(svc, "99213").lines[0].allowed,
+    )
+
+
+def test_rule7_not_paid_status_keeps_rvus_and_contract_may_credit(svc) -> None:
+    """99396 is status N with RVUs 'not used for Medicare payment': allowed 0.00, RVUs shown, credit 0
+    by default, 1.90 when the contract credits non-payable rows."""
+    line = price(svc, "99396").lines[0]
+    assert (line.allowed, line.work_rvu, line.wrvu) == (Decimal("0.00"), Decimal("1.90"), Decimal("0.00"))
+    assert "not used for Medicare payment" in line.rules[-1].effect
+    credit = contract_from_dict({"credit_non_payable": True})
+    assert price(svc, "99396", contract=credit).lines[0].wrvu == Decimal("1.90")
+
+
+def test_rule11_and_16_by_report(svc) -> None:
+    """-22 prices at 100% (contractor may add); -66 on a team-permitted code is by report (None)."""
+    assert price(svc, "27447:22", pos="22").lines[0].allowed == c(fee(svc, "27447", facility=True))
+    team = next(
+        r for r in svc.db.iter_rvu("RVU25D") if r.team_surg == "2" and r.status_code == "A" and not r.modifier
+    )
+    assert price(svc, f"{team.hcpcs}:66", pos="22").lines[0].allowed is None
+
+
+def test_rule18_opps_cap_binds_for_70496(svc) -> None:
+    """70496 office: OPPS PE 6.11 < PFS PE 6.56, so [(W x wG) + (6.11 x peG) + (0.11 x mpG)] x CF."""
+    row = svc.row("RVU25D", "70496", "")
+    g = svc.gpci("RVU25D", SF)
+    capped = (
+        row.work_rvu * g.work_gpci + row.nonfac_pe_opps * g.pe_gpci + row.mp_opps * g.mp_gpci
+    ) * row.conv_factor
+    line = price(svc, "70496").lines[0]
+    assert line.allowed == c(capped) and any(r.rule == 18 for r in line.rules)
+
+
+def test_rule20_anesthesia(svc) -> None:
+    """00142, 4 base units, 47 minutes (3.1 time units) in 01112-05: (4 + 3.1) x the ANES CF."""
+    cf = svc.db.anesthesia_cf("RVU25D", "01112", "05").conv_factor
+    line = svc.price([LineInput("00142", (), 1, "22", 47, Decimal(4))], on=DAY, locality=SF).lines[0]
+    assert line.allowed == c(Decimal("7.1") * cf)
+    with pytest.raises(PricingError, match="anesthesia"):
+        svc.price([LineInput("00142", pos="22")], on=DAY, locality=SF)

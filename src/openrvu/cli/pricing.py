@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import pyarrow as pa
@@ -49,6 +50,7 @@ def result_json(result: EncounterResult) -> dict[str, object]:
                 "units": line.units,
                 "release": line.release,
                 "setting": "facility" if line.facility else "non-facility",
+                "setting_reason": line.setting_reason,
                 "allowed": _money(line.allowed),
                 "limiting_charge": _money(line.limiting_charge),
                 "wrvu": f"{line.wrvu:.2f}",
@@ -87,6 +89,9 @@ def price(
     nonpar: bool = typer.Option(False, "--nonpar", help="non-participating provider (95%, limiting charge)"),
     contract_file: Path | None = typer.Option(None, "--contract", help="contract TOML or JSON file"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
+    anes_minutes: int | None = typer.Option(None, "--anes-minutes", help="anesthesia time in minutes"),
+    anes_base: str | None = typer.Option(None, "--anes-base", help="anesthesia base units of the code"),
+    reduced_pct: str | None = typer.Option(None, "--reduced-pct", help="percent paid for -52 (default 50)"),
 ) -> None:
     """Price codes billed together (one encounter): allowed amount, wRVU credit and every rule applied."""
     if (locality is None) == (zip_code is None):
@@ -94,7 +99,12 @@ def price(
     try:
         contract = _contract(contract_file)
         day: date = parse_date(on)
-        lines = [LineInput(c.hcpcs, c.modifiers, c.units, pos) for c in map(parse_code, codes)]
+        base = _number(anes_base, "--anes-base")
+        pct = _number(reduced_pct, "--reduced-pct")
+        lines = [
+            LineInput(c.hcpcs, c.modifiers, c.units, pos, anes_minutes, base, pct)
+            for c in map(parse_code, codes)
+        ]
         result = _service(contract).price(
             lines, on=day, locality=str(locality or zip_code), provider=Provider(npp, not nonpar)
         )
@@ -104,6 +114,15 @@ def price(
         typer.echo(json.dumps(result_json(result), indent=2))
         return
     _print_table(result)
+
+
+def _number(text: str | None, option: str) -> Decimal | None:
+    if text is None:
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        raise PricingError(f"{option} must be a number, got {text!r}", field=option) from None
 
 
 def _print_table(result: EncounterResult) -> None:
