@@ -61,7 +61,7 @@ class _Doc:
     lay_phrases: tuple[tuple[str, frozenset[str]], ...]
 
 
-# (score, code, lay-term reason) of a candidate while it is ranked
+# (score, code, reason so far: the lay term, later the meaning) of a candidate while it is ranked
 _Scored = tuple[float, _Doc, str]
 
 
@@ -227,7 +227,7 @@ class Searcher:
             )
             scored.append((score, doc, lay_reason))
         scored.sort(key=lambda s: (-s[0], s[1].hcpcs))
-        scored = self._rerank(query, scored, release)[:limit]
+        scored = self._rerank(query, scored)[:limit]
         hits = []
         for score, doc, lay_reason in scored:
             reason = "; ".join(r for r in (lay_reason, *_reasons(doc, known)) if r)
@@ -312,11 +312,13 @@ class Searcher:
     # -- optional semantic re-ranking ---------------------------------------------------------------
 
     def _model(self) -> Any:
+        """The embedding model, loaded on first need, only for an index that has vectors."""
         if self._embedder == "auto":
             self._embedder = embed.load_embedder() if self.meta.get("embed_model") else None
         return self._embedder
 
     def _all_vectors(self) -> np.ndarray:
+        """Every code's vector as one matrix indexed by row id (read once)."""
         if self._vectors is None:
             blobs = self._con().execute("SELECT id, vec FROM vectors ORDER BY id").fetchall()
             dim = len(blobs[0][1]) // 4 if blobs else 0
@@ -326,7 +328,8 @@ class Searcher:
             self._vectors = matrix
         return self._vectors
 
-    def _rerank(self, query: str, scored: list[_Scored], release: str | None) -> list[_Scored]:
+    def _rerank(self, query: str, scored: list[_Scored]) -> list[_Scored]:
+        """Reorder the best lexical candidates by blending in their similarity of meaning to the query."""
         model = self._model()
         if model is None or not self.meta.get("embed_model") or not scored:
             return scored
@@ -337,7 +340,11 @@ class Searcher:
         blended = embed.blend([s for s, _, _ in head], sims.tolist())
         top_lexical = head[0][0]
         reranked = [
-            (top_lexical * b, doc, reason + (f"; meaning ({sim:.2f})" if sim > 0.5 else ""))
+            (
+                top_lexical * b,
+                doc,
+                "; ".join(r for r in (reason, f"meaning ({sim:.2f})" if sim > 0.5 else "") if r),
+            )
             for b, (_, doc, reason), sim in zip(blended, head, sims.tolist(), strict=True)
         ]
         reranked.sort(key=lambda s: (-s[0], s[1].hcpcs))
