@@ -110,6 +110,8 @@ def ingest(db_path: Path, paths: Sequence[Path], *, progress: Progress | None = 
     conn = sqlite3.connect(db_path, isolation_level=None)
     try:
         conn.execute("BEGIN IMMEDIATE")
+        # DDL inside the transaction too, so a failed first load leaves no half-made database.
+        # (The schema has no ";" except between statements.)
         for statement in schema_sql().split(";"):
             if statement.strip():
                 conn.execute(statement)
@@ -120,7 +122,8 @@ def ingest(db_path: Path, paths: Sequence[Path], *, progress: Progress | None = 
             report.files.append(store.add(item, result))
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK") if conn.in_transaction else None
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         conn.close()
         if not existed:
             db_path.unlink(missing_ok=True)
