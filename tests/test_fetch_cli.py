@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from fetch_server import Served, serve, zip_of
 from openrvu.cli import app
+from openrvu.cms.catalog import PFS, load_catalog
 from openrvu.reference.db import ReferenceDB
 from openrvu.search.index import index_path_for, is_current
 
@@ -99,6 +100,14 @@ def test_404_names_every_url_and_loads_nothing(server: Served, openrvu_home: Pat
     assert "HTTP 404" in out and "Nothing was loaded" in out
     assert not (openrvu_home / "reference.sqlite").exists()
     assert list((openrvu_home / "downloads").iterdir()) == []
+
+
+def test_latest_asks_for_the_newest_release_in_the_catalog(server: Served, openrvu_home: Path) -> None:
+    newest = load_catalog().latest(PFS)
+    code, out = _fetch(server, "--latest")
+    assert code == 2
+    assert server.seen[0] == (f"/files/zip/{newest.files[0]}", None)
+    assert f"{newest.key}: HTTP 404" in out
 
 
 def test_later_candidate_name_is_used_when_the_first_is_missing(

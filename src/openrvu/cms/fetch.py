@@ -67,7 +67,7 @@ def fetch_source(
             raise
         return _checked(source.key, got.path, url, source.kinds, release, resumed_from=got.resumed_from)
     raise DownloadError(
-        f"{source.key}: HTTP 404 Not Found at {' and at '.join(tried)} "
+        f"{source.key}: HTTP 404 Not Found at every name tried: {', '.join(tried)} "
         f"(CMS may have renamed the file: see {source.page or join_url(base_url, '')})",
         url=tried[-1],
         status=404,
