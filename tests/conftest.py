@@ -12,7 +12,13 @@ import pytest
 
 from openrvu.settings import load_settings
 
-pytest_plugins: list[str] = ["fixtures_tracker", "fixtures_search", "fixtures_web", "fixtures_knowledge"]
+pytest_plugins: list[str] = [
+    "fixtures_tracker",
+    "fixtures_search",
+    "fixtures_web",
+    "fixtures_knowledge",
+    "fixtures_benchmarks",
+]
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 import time
@@ -166,7 +167,8 @@ def _convert(
                 )
                 rows = con.execute(f"SELECT COUNT(*) FROM read_parquet({_lit(str(target))})").fetchone()
             except duckdb.Error as exc:
-                raise BenchmarkInputError(item.path, _first_line(str(exc))) from exc
+                message, line, column = _explain(str(exc))
+                raise BenchmarkInputError(item.path, message, line=line, column=column) from exc
             count = int(rows[0]) if rows else 0
             if item.expected_rows is not None and count != item.expected_rows:
                 raise BenchmarkInputError(
@@ -306,7 +308,18 @@ def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _first_line(message: str) -> str:
-    lines = [line.strip() for line in message.splitlines() if line.strip()]
-    keep = [line for line in lines if line.lower().startswith(("line", "original line"))][:1]
-    return " ".join(lines[:1] + keep)
+_LINE = re.compile(r"Line: (\d+)")
+_CONVERT = re.compile(r'converting column "([^"]+)"\. Could not convert string "([^"]*)" to \'([^\']+)\'')
+
+
+def _explain(message: str) -> tuple[str, int | None, str | None]:
+    """DuckDB's CSV error as (what is wrong, line, column), without its advice on sniffing options."""
+    line_match = _LINE.search(message)
+    line = int(line_match.group(1)) if line_match else None
+    convert = _CONVERT.search(message)
+    if convert:
+        column, value, kind = convert.groups()
+        return f"cannot read {value!r} as a number ({kind})", line, column
+    first = message.strip().splitlines()[0] if message.strip() else "unreadable CSV"
+    details = [t.strip() for t in message.splitlines() if t.strip().startswith(("Expected Number", "Found"))]
+    return " ".join([first, *details]), line, None
