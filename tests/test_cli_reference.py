@@ -45,6 +45,8 @@ def test_code_json(loaded_home: Path) -> None:
     assert result.exit_code == 0, result.output
     info = json.loads(result.output)
     assert (info["status_code"], info["work_rvu"], info["release"]) == ("A", "2.90", "RVU25D")
+    written = runner.invoke(app, ["code", "70557-26", "--release", "RVU25D", "--json"])
+    assert json.loads(written.output)["modifier"] == "26"
 
 
 def test_code_by_date_and_text(loaded_home: Path) -> None:

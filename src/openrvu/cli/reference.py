@@ -99,7 +99,7 @@ def _print_report(report: IngestReport) -> None:
 
 @app.command("code")
 def code_command(
-    code: str = typer.Argument(..., help="HCPCS or CPT code, e.g. 99213 or G0320."),
+    code: str = typer.Argument(..., help="HCPCS or CPT code, e.g. 99213, G0320 or 70557-26."),
     modifier: str = typer.Option("", "--modifier", "-m", help="Modifier row, e.g. 26 or TC."),
     on: str | None = typer.Option(
         None, "--date", "-d", help="Date of service (YYYY-MM-DD): picks the release."
@@ -111,6 +111,8 @@ def code_command(
     if on and release:
         raise fail("give --date or --release, not both")
     day = _parse_date(on) if on else None
+    if not modifier and ("-" in code or ":" in code):  # "70557-26" as people write it
+        code, modifier = code.replace(":", "-").split("-", 1)
     with _open_db() as db:
         try:
             info = code_info(db, code, modifier, release=release, on_date=day)
