@@ -24,6 +24,7 @@ class Served:
     seen: list[tuple[str, str | None]] = field(default_factory=list)  # (path, Range header)
     cut_once: dict[str, int] = field(default_factory=dict)  # path -> bytes to send before closing, once
     ignore_range: bool = False
+    errors: dict[str, int] = field(default_factory=dict)  # path -> HTTP error status to answer
     port: int = 0
 
     def url(self, path: str) -> str:
@@ -41,8 +42,8 @@ class _Handler(BaseHTTPRequestHandler):
         asked = self.headers.get("Range")
         self.served.seen.append((path, asked))
         body = self.served.files.get(path)
-        if body is None:
-            self.send_error(404, "Not Found")
+        if body is None or path in self.served.errors:
+            self.send_error(self.served.errors.get(path, 404))
             return
         start = 0
         match = re.fullmatch(r"bytes=(\d+)-", asked or "")

@@ -121,6 +121,21 @@ def test_later_candidate_name_is_used_when_the_first_is_missing(
         "/files/zip/rvu26c.zip",
     ]
     assert (openrvu_home / "downloads" / "rvu26c.zip").exists()
+    server.seen.clear()
+    code, out = _fetch(server, "RVU26C", "--no-ingest")
+    assert code == 0 and "already downloaded" in out
+    assert server.seen == []  # the finished download under the second name is re-checked, not fetched
+
+
+def test_server_error_exits_1_and_names_the_status(
+    server: Served, rvu25d_zip: bytes, openrvu_home: Path
+) -> None:
+    server.files[RVU25D] = rvu25d_zip
+    server.errors[RVU25D] = 503
+    code, out = _fetch(server, "RVU25D")
+    assert code == 1
+    assert f"{server.url(RVU25D)}: HTTP 503" in out.replace("\n", "")
+    assert not (openrvu_home / "reference.sqlite").exists()
 
 
 def test_zip_of_another_release_is_refused(server: Served, rvu25d_zip: bytes, openrvu_home: Path) -> None:

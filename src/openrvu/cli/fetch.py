@@ -102,7 +102,9 @@ def _download_all(
                 else:
                     bundle = fetch_url(target, dest, progress=progress, timeout=timeout)
             except DownloadError as exc:
-                raise fail(f"{exc}\nNothing was loaded.", 2 if exc.status else 1) from None
+                # 4xx: a wrong release or URL (bad input); no answer or 5xx: the server's trouble
+                bad_input = exc.status is not None and 400 <= exc.status < 500
+                raise fail(f"{exc}\nNothing was loaded.", 2 if bad_input else 1) from None
             except FetchError as exc:
                 raise fail(f"{label}: {exc}\nNothing was loaded.") from None
             bar.remove_task(task)

@@ -52,14 +52,16 @@ def fetch_source(
 
     Raises :class:`DownloadError` (every URL tried, with the HTTP status) or :class:`FetchError`.
     """
-    tried: list[str] = []
-    for name, url in zip(source.files, source.urls(base_url), strict=True):
+    release = source.key if source.group == PFS else None
+    candidates = list(zip(source.files, source.urls(base_url), strict=True))
+    for name, url in candidates:  # a finished download of any candidate name is re-checked, not fetched
         local = Path(dest_dir) / local_name(name)
-        release = source.key if source.group == PFS else None
         if local.is_file():
             return _checked(source.key, local, url, source.kinds, release, reused=True)
+    tried: list[str] = []
+    for name, url in candidates:
         try:
-            got = download(url, dest_dir, name=local.name, progress=progress, timeout=timeout)
+            got = download(url, dest_dir, name=local_name(name), progress=progress, timeout=timeout)
         except DownloadError as exc:
             if exc.status == 404:
                 tried.append(url)
