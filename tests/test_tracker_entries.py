@@ -192,3 +192,26 @@ def test_profile_change_reprices_lines(db: Session, make_user: Callable[..., Use
     assert entry.allowed is not None and entry.allowed < local
     assert entry.wrvu == Decimal("1.30")  # NPP: payment 85%, wRVU credit unchanged
     assert totals.check_user(db, user.id)
+
+
+def test_profile_contract_switches_change_credit_and_are_validated(
+    db: Session, make_user: Callable[..., User], catalog: Catalog
+) -> None:
+    user = make_user(zip_code="94110")
+    first = entries.create_entry(db, user, spec("20610"), catalog)
+    second = entries.create_entry(db, user, spec("20610", ("59",)), catalog)
+    assert second.wrvu is not None and first.wrvu is not None and second.wrvu < first.wrvu  # CMS-consistent
+    profile.update_profile(db, user, {"contract": {"reduces_wrvu": {"multiple_procedure": False}}}, catalog)
+    db.refresh(second)
+    assert second.wrvu == first.wrvu  # full credit for the second procedure, payment still reduced
+    assert profile.profile_dict(user)["contract"]["reduces_wrvu"]["multiple_procedure"] is False
+    with pytest.raises(FormErrors) as info:
+        profile.update_profile(
+            db, user, {"contract": {"frozen_release": "RVU19A"}, "fte": "3", "zip_code": "ABCDE"}, catalog
+        )
+    assert set(info.value.errors) == {"contract", "fte", "zip_code"}
+    profile.update_profile(db, user, {"contract": {"frozen_release": "rvu25d"}}, catalog)
+    assert user.contract["frozen_release"] == "RVU25D"
+    # credit at the frozen CY2025 work RVU (19.60) though the 2026 line is paid from RVU26C (19.11)
+    knee = entries.create_entry(db, user, spec("27447", pos="22", day=date(2026, 3, 2)), catalog)
+    assert knee.release == "RVU26C" and knee.wrvu == Decimal("19.60")

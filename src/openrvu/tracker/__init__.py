@@ -16,8 +16,11 @@ Modules:
 - ``catalog``: validation and pricing of lines against the reference database and the pricing engine.
 - ``entries``: log lines (idempotent create, edit/delete with audit trail, owner-only access).
 - ``shortcuts``: favourites, recent codes, templates.
-- ``dashboard``: wRVU and payment per period, top codes, E/M mix, goal and compensation.
+- ``dashboard``: wRVU and payment per period, top codes, E/M mix, goal and compensation; read from
+  ``day_code_totals`` (kept in step by ``totals``) and cached per ``users.log_version``.
 - ``importer`` / ``export``: CSV/XLSX import (preview, all-or-nothing commit); CSV, XLSX, PDF export.
 - ``groups``: groups, memberships, the manager's group dashboard.
 - ``surveys``: survey percentiles (MGMA/AMGA) typed in by a user.
+- ``audit``: the audit trail; ``security``: argon2id hashing and hashed tokens.
+- ``synthetic``: bulk priced lines for benchmarks (``seed_lines``, ``add_lines``).
 """

@@ -115,6 +115,13 @@ class Catalog:
             return parsed
         return f"{row.carrier}-{row.locality}"
 
+    def check_release(self, name: str) -> str:
+        """The canonical name of a loaded release ('rvu25d' -> 'RVU25D'); ``InvalidInput`` otherwise."""
+        try:
+            return str(self.reference.release(name).name)
+        except LookupError as exc:
+            raise InvalidInput("contract", str(exc), code="unknown_release") from None
+
     def check_line(self, spec: LineSpec, user: User) -> LinePrice:
         """Validate one line alone (code, modifiers, units, POS, date) and return its stand-alone price."""
         return self.price_day([spec], user)[0]
@@ -136,6 +143,8 @@ class Catalog:
             )
         except PricingError as exc:
             raise to_tracker_error(exc) from None
+        except LookupError as exc:  # the reference data no longer has the contract's frozen release
+            raise InvalidInput("contract", str(exc), code="unknown_release") from None
         note = _NATIONAL_NOTE if locality == NATIONAL else None
         return [_line_price(p, note) for p in result.lines]
 

@@ -102,7 +102,10 @@ def _clean(name: str, value: Any, catalog: Catalog | None) -> Any:
             raise InvalidInput(name, "physician or npp (nurse practitioner, PA, CNS)")
         return text
     if name == "contract":
-        return _contract(value)
+        contract = _contract(value)
+        if "frozen_release" in contract and catalog is not None:
+            contract["frozen_release"] = catalog.check_release(contract["frozen_release"])
+        return contract
     return _decimal(name, value)
 
 

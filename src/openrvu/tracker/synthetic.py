@@ -6,6 +6,7 @@ Never used by the app itself; ``bench/`` seeds a user with 100,000 lines through
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from sqlalchemy import insert
@@ -44,23 +45,34 @@ def seed_lines(
     start: date,
     end: date,
     seed: int = 0,
-    chunk: int = 5000,
 ) -> int:
-    """Insert ``count`` priced lines for ``user`` spread over ``start``..``end``; returns ``count``."""
+    """Insert ``count`` random priced lines (the ``MIX`` above) for ``user`` over ``start``..``end``."""
     rng = random.Random(seed)
     days = (end - start).days + 1
     codes = [(c, m, p) for c, m, p, _ in MIX]
     weights = [w for *_, w in MIX]
-    by_day: dict[date, list[LineSpec]] = {}
+    specs = []
     for _ in range(count):
         code, mods, pos = rng.choices(codes, weights)[0]
-        day = start + timedelta(days=rng.randrange(days))
-        by_day.setdefault(day, []).append(LineSpec(day, code, mods, 1, pos))
+        specs.append(LineSpec(start + timedelta(days=rng.randrange(days)), code, mods, 1, pos))
+    return add_lines(session, user, specs, catalog)
+
+
+def add_lines(
+    session: Session, user: User, specs: Iterable[LineSpec], catalog: Catalog, *, chunk: int = 5000
+) -> int:
+    """Bulk-insert given lines for ``user``, priced a day at a time, then refresh the totals.
+
+    No per-line validation, idempotency or audit rows: for benchmarks and demos, not user input.
+    """
+    by_day: dict[date, list[LineSpec]] = {}
+    for spec in specs:
+        by_day.setdefault(spec.date_of_service, []).append(spec)
     now = utcnow()
     rows: list[dict[str, object]] = []
     for day in sorted(by_day):
-        specs = by_day[day]
-        for spec, price in zip(specs, catalog.price_day_lenient(specs, user), strict=True):
+        day_specs = by_day[day]
+        for spec, price in zip(day_specs, catalog.price_day_lenient(day_specs, user), strict=True):
             rows.append(
                 {
                     "user_id": user.id,
@@ -85,4 +97,4 @@ def seed_lines(
         session.execute(insert(LogEntry), rows)
     refresh_user(session, user.id)
     session.commit()
-    return count
+    return sum(len(v) for v in by_day.values())
