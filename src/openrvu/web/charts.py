@@ -49,20 +49,27 @@ def series_spec(buckets: list[dict[str, Any]], bucket_label: str) -> dict[str, A
 
 
 def em_spec(levels: list[dict[str, Any]]) -> dict[str, Any]:
-    """Horizontal bars: the share of each E/M level within its family."""
+    """Horizontal bars: the share of each E/M level within its family (one colour per family)."""
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
         "width": "container",
+        "height": {"step": 22},
         "data": {"values": levels},
-        "mark": {"type": "bar", "color": ACCENT, "cornerRadiusEnd": 3},
+        "mark": {"type": "bar", "cornerRadiusEnd": 3},
         "encoding": {
             "y": {"field": "hcpcs", "type": "nominal", "title": None, "sort": None},
-            "x": {"field": "share", "type": "quantitative", "title": "% of the family's visits"},
-            "row": {
+            "x": {
+                "field": "share",
+                "type": "quantitative",
+                "title": "% of the family's visits",
+                "scale": {"domain": [0, 100]},
+            },
+            "color": {
                 "field": "family",
                 "type": "nominal",
                 "title": None,
-                "header": {"labelAngle": 0, "labelAlign": "left"},
+                "legend": {"orient": "bottom", "direction": "vertical", "labelLimit": 400},
+                "scale": {"range": [ACCENT, "#3b82a0", "#7a5c99", "#b7791f", "#9b2c2c"]},
             },
             "tooltip": [
                 {"field": "family", "title": "Family"},
@@ -71,6 +78,5 @@ def em_spec(levels: list[dict[str, Any]]) -> dict[str, Any]:
                 {"field": "share", "title": "Share (%)"},
             ],
         },
-        "resolve": {"scale": {"y": "independent"}},
         "config": _CONFIG,
     }

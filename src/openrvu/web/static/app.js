@@ -62,8 +62,6 @@
       if (units && pick.getAttribute("data-pick-units")) units.value = pick.getAttribute("data-pick-units");
       var results = document.getElementById("pick-results");
       if (results) results.innerHTML = "";
-      var q = form.querySelector("#code-q");
-      if (q) q.value = "";
       var submit = form.querySelector("button[type=submit]");
       if (submit) submit.focus();
       return;
