@@ -56,7 +56,7 @@ class BulkStats:
 def _encode(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
     """Dictionary-encode a string column: (codes per line, distinct values)."""
     enc = pc.dictionary_encode(column).combine_chunks()
-    return enc.indices.to_numpy(zero_copy_only=False).astype(np.int64), enc.dictionary.to_pylist()
+    return _np(enc.indices), _texts(enc.dictionary)
 
 
 def _map(codes: np.ndarray, values: list, fn: Callable[[str], int], fill: int = -1) -> np.ndarray:
@@ -79,7 +79,7 @@ def _per_value(
 
 def _dense(values: np.ndarray) -> np.ndarray:
     """Dense ids (0..k-1, by first appearance) of an integer array, by hashing."""
-    return pc.dictionary_encode(pa.array(values)).indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    return _np(pc.dictionary_encode(_ints(values)).indices)
 
 
 def _group_ids(*keys: np.ndarray) -> np.ndarray:
@@ -329,14 +329,14 @@ class BulkRepricer:
             mod_codes,
             mods,
         )
-        names = np.array([*self.release_names, ""], dtype=object)
-        release = names[np.where(rel < 0, len(self.release_names), rel)]
         out = {
-            "release": pa.array(np.where(fast, release, ""), type=pa.string()),
+            "release": _pick(
+                [*self.release_names, ""], np.where(fast & (rel >= 0), rel, len(self.release_names))
+            ),
             "allowed": _money(cents, allowed_ok),
             "wrvu": _money(wrvu, fast),
             "rules": rules,
-            "error": pa.array(np.full(size, "", dtype=object), type=pa.string()),
+            "error": _pick([""], np.zeros(size, dtype=np.int64)),
         }
         if allowed_text:
             keys = np.array(list(allowed_text), dtype=np.int64)
@@ -611,10 +611,10 @@ class BulkRepricer:
             packed |= value.astype(np.int64) << shift
             shift += width
         idx = np.flatnonzero(fast)
-        texts = np.full(len(fast), "", dtype=object)
+        choice = np.zeros(len(fast), dtype=np.int64)
+        texts_of = [""]
         if len(idx):
             group = _group_ids(packed[idx], mod_rule[idx], mod_codes[idx])
-            texts_of = []
             for i in idx[_first_index(group)].tolist():
                 texts_of.append(
                     self._rule_text(
@@ -636,8 +636,8 @@ class BulkRepricer:
                         mods[mod_codes[i]],
                     )
                 )
-            texts[idx] = np.array(texts_of, dtype=object)[group]
-        return pa.array(texts, type=pa.string())
+            choice[idx] = group + 1
+        return _pick(texts_of, choice)
 
     def _rule_text(
         self,
@@ -690,7 +690,7 @@ class BulkRepricer:
 
     def _engine_lines(self, table, slow, contract, out, stats) -> None:
         """Price the lines the arrays leave out with the engine, and put their outcomes in place."""
-        sub = table.take(pa.array(slow)).select(list(REQUIRED_COLUMNS))
+        sub = table.take(_ints(slow)).select(list(REQUIRED_COLUMNS))
         outcomes = reprice_records(self.service, sub.to_pylist(), contract)
         stats.engine = len(slow)
         stats.errors = sum(1 for o in outcomes if o.error)
@@ -708,13 +708,56 @@ def _put(column: pa.Array, positions: np.ndarray, values: list[str]) -> pa.Array
     mask = np.zeros(len(column), dtype=bool)
     mask[positions] = True
     order = np.argsort(positions, kind="stable")
-    return pc.replace_with_mask(
-        column, pa.array(mask), pa.array([values[i] for i in order], type=pa.string())
-    )
+    return pc.replace_with_mask(column, _bools(mask), _strs([values[i] for i in order]))
 
 
 def _contains(modifier: str) -> Callable[[tuple[str, ...]], bool]:
     return lambda mods: modifier in mods
+
+
+# Arrow arrays are built from buffers: ``pa.array`` on Python or numpy objects makes pyarrow import pandas
+# (when installed) to check the objects' types, which costs seconds per process.
+def _ints(values: np.ndarray) -> pa.Array:
+    """An arrow int64 array over a numpy array (no copy when it is already contiguous int64)."""
+    data = np.ascontiguousarray(values, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), len(data), [None, pa.py_buffer(data)])
+
+
+def _np(array: pa.Array) -> np.ndarray:
+    """An arrow integer array without nulls as numpy int64 (read from its buffer)."""
+    width = array.type.bit_width // 8
+    raw = np.frombuffer(array.buffers()[1], dtype=f"<i{width}", count=len(array) + array.offset)
+    return raw[array.offset :].astype(np.int64)
+
+
+def _texts(array: pa.Array) -> list[str]:
+    """An arrow string array without nulls as a list of Python strings (read from its buffers)."""
+    array = array.cast(pa.large_string())
+    offsets = np.frombuffer(array.buffers()[1], dtype="<i8", count=len(array) + 1 + array.offset)[
+        array.offset :
+    ]
+    data = array.buffers()[2].to_pybytes() if array.buffers()[2] is not None else b""
+    bounds = offsets.tolist()
+    return [data[bounds[i] : bounds[i + 1]].decode("utf-8") for i in range(len(array))]
+
+
+def _bools(mask: np.ndarray) -> pa.Array:
+    return pc.cast(_ints(mask.astype(np.int64)), pa.bool_())
+
+
+def _strs(values: list[str]) -> pa.Array:
+    """An arrow string array of a list of Python strings."""
+    encoded = [v.encode("utf-8") for v in values]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(v) for v in encoded], dtype=np.int64)
+    return pa.Array.from_buffers(
+        pa.large_string(), len(encoded), [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))]
+    ).cast(pa.string())
+
+
+def _pick(values: list[str], choice: np.ndarray) -> pa.Array:
+    """``values[choice[i]]`` for each line, as an arrow string array."""
+    return pc.take(_strs(values), _ints(choice))
 
 
 def _checks(mods: tuple[str, ...]) -> bool:
@@ -727,9 +770,11 @@ def _checks(mods: tuple[str, ...]) -> bool:
 
 def _money(value: np.ndarray, mask: np.ndarray) -> pa.Array:
     """Integer hundredths -> '12.34' strings; '' where ``mask`` is false."""
-    whole = pa.array(value // 100).cast(pa.string())
-    frac = pc.utf8_lpad(pa.array(value % 100).cast(pa.string()), 2, "0")
-    return pc.if_else(pa.array(mask), pc.binary_join_element_wise(whole, frac, "."), "")
+    whole = _ints(value // 100).cast(pa.string())
+    frac = pc.utf8_slice_codeunits(_ints(value % 100 + 100).cast(pa.string()), 1, 3)  # 7 -> "107" -> "07"
+    zero = np.zeros(len(value), dtype=np.int64)
+    text = pc.binary_join_element_wise(whole, frac, _pick(["."], zero))
+    return pc.if_else(_bools(mask), text, _pick([""], zero))
 
 
 def outcome_rows(table: pa.Table) -> list[Outcome]:
