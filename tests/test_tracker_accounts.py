@@ -111,6 +111,9 @@ def test_security_login_throttled_after_five_failures(db: Session) -> None:
     assert accounts.sign_in(db, "doc@example.org", PASSWORD, "10.0.0.1", now=later).email == "doc@example.org"
     # the failed attempts were committed (they survive the raising calls)
     assert db.query(LoginAttempt).filter(LoginAttempt.succeeded.is_(False)).count() == 5
+    # a day later they are pruned on the next attempt
+    accounts.sign_in(db, "doc@example.org", PASSWORD, "10.0.0.1", now=now + timedelta(days=2))
+    assert db.query(LoginAttempt).count() == 1
 
 
 def test_security_session_revoked_on_sign_out(db: Session) -> None:

@@ -7,6 +7,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
 from openrvu.pricing.model import LineInput, Provider
@@ -215,3 +217,23 @@ def test_profile_contract_switches_change_credit_and_are_validated(
     # credit at the frozen CY2025 work RVU (19.60) though the 2026 line is paid from RVU26C (19.11)
     knee = entries.create_entry(db, user, spec("27447", pos="22", day=date(2026, 3, 2)), catalog)
     assert knee.release == "RVU26C" and knee.wrvu == Decimal("19.60")
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    day=st.text(max_size=30),
+    code=st.text(max_size=12),
+    mods=st.text(max_size=20) | st.lists(st.text(max_size=4), max_size=6),
+    units=st.text(max_size=6) | st.integers(),
+    pos=st.none() | st.text(max_size=4),
+)
+def test_parse_entry_never_crashes_on_junk(
+    day: str, code: str, mods: object, units: object, pos: str | None
+) -> None:
+    user = User(email="x@example.org", password_hash="-", role="clinician", default_pos="11")
+    try:
+        parsed = parse_entry(user, EntryForm(day, code, mods, units, pos), today=date(2025, 12, 1))  # type: ignore[arg-type]
+    except FormErrors as exc:
+        assert exc.errors and all(isinstance(v, str) and v for v in exc.errors.values())
+    else:
+        assert len(parsed.hcpcs) == 5 and 1 <= parsed.units <= 999 and len(parsed.modifiers) <= 4

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from openrvu.tracker import audit
@@ -42,6 +42,7 @@ MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
 SESSION_IDLE_TIMEOUT = timedelta(hours=12)  # a clinic day between two sign-ins
 SESSION_MAX_AGE = timedelta(days=30)
+ATTEMPTS_KEPT = timedelta(days=1)
 TOUCH_EVERY = timedelta(minutes=1)  # last_seen_at is written at most this often (no write per request)
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024
@@ -211,6 +212,10 @@ def sign_in(
     ok, new_hash = verify_password(user.password_hash if user else None, password)
     ok = ok and user is not None and user.is_active
     session.add(LoginAttempt(email=address, ip=ip[:64], at=now, succeeded=ok))
+    # attempts only matter inside the window: keep the table small
+    session.execute(
+        delete(LoginAttempt).where(LoginAttempt.email == address, LoginAttempt.at < now - ATTEMPTS_KEPT)
+    )
     if not ok or user is None:
         session.commit()
         raise InvalidCredentials("wrong email or password")
