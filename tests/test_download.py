@@ -5,10 +5,13 @@ from __future__ import annotations
 import hashlib
 import os
 import socket
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from fetch_server import Served, serve
 from openrvu.download import DownloadError, download, file_name
@@ -120,3 +123,25 @@ def test_file_name_from_url() -> None:
     )
     assert file_name("https://example.org/a%20b/../") == "download"
     assert file_name("https://example.org/dir/..%2F..%2Fetc") == "etc"  # never a path out of dest_dir
+
+
+@given(st.text(max_size=200))
+def test_file_name_is_always_a_plain_name(tail: str) -> None:
+    name = file_name("https://www.cms.gov/files/zip/" + tail)
+    assert name and "/" not in name and "\\" not in name and name not in (".", "..")
+    assert not name.startswith((".", "-"))
+
+
+# Texts that could name an http(s) URL are left out so the test never goes to the network.
+@given(st.text(max_size=300).filter(lambda t: "http" not in t.lower()))
+def test_any_other_text_is_refused_before_anything_is_written(text: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        with pytest.raises(DownloadError):
+            download(text, Path(tmp) / "out")
+        assert not (Path(tmp) / "out").exists()
+
+
+def test_malformed_http_urls_are_refused() -> None:
+    for url in ("http://[::1", "http://", "https:///rvu25d.zip"):
+        with pytest.raises(DownloadError, match="not a valid URL|not an http"):
+            download(url, Path("/nonexistent"))

@@ -81,8 +81,11 @@ def download(
     times a transfer cut short is resumed within this call; after that the ``.part`` is kept for a later
     call. Raises :class:`DownloadError` with the URL and the HTTP status or the bytes received.
     """
-    scheme = urllib.parse.urlsplit(url).scheme.lower()
-    if scheme not in ("http", "https"):
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError as exc:  # e.g. an unclosed IPv6 bracket
+        raise DownloadError(f"{url}: not a valid URL ({exc})", url=url) from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise DownloadError(f"{url}: not an http(s) URL", url=url)
     name = name or file_name(url)
     if "/" in name or name in ("", ".", ".."):
