@@ -7,6 +7,7 @@ modifiers, units and places of service. The lines are made up: they are not clai
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from typing import Any
 
 from openrvu.cms.models import RvuRow
@@ -27,22 +28,36 @@ def synthetic_rows(
     errors: float = 0.002,
     dates: tuple[str, ...] = ("2025-11-03",),
 ) -> list[dict[str, str]]:
-    """``n`` SYNTHETIC lines: real paying codes (status A/R/T and their -26/-TC rows), random encounters."""
+    """``n`` SYNTHETIC lines as a list (see ``iter_synthetic_rows``)."""
+    return list(iter_synthetic_rows(db, release, n, seed, rare=rare, errors=errors, dates=dates))
+
+
+def iter_synthetic_rows(
+    db: Any,
+    release: str,
+    n: int,
+    seed: int = 0,
+    *,
+    rare: float = 0.01,
+    errors: float = 0.002,
+    dates: tuple[str, ...] = ("2025-11-03",),
+) -> Iterator[dict[str, str]]:
+    """``n`` SYNTHETIC lines: real paying codes (status A/R/T/C and their -26/-TC rows), random encounters."""
     rng = random.Random(seed)
     rows: list[RvuRow] = [
         r for r in db.iter_rvu(release) if r.status_code in "ARTC" and r.modifier in ("", "26", "TC")
     ]
     localities = [f"{g.carrier}-{g.locality}" for g in db.localities(release)]
     zips = ("94110", "10001", "60614", "73301", "02115", "98101", "33101", "30301")
-    out: list[dict[str, str]] = []
+    made = 0
     encounter = 0
-    while len(out) < n:
+    while made < n:
         encounter += 1
         size = rng.randint(1, 6)
         day = rng.choice(dates)
         pos = rng.choice(_POS)
         loc = rng.choice(zips) if rng.random() < 0.1 else rng.choice(localities)
-        for _ in range(size):
+        for _ in range(min(size, n - made)):
             row = rng.choice(rows)
             mods = [row.modifier] if row.modifier else []
             info = rng.choice(_INFO)
@@ -69,5 +84,5 @@ def synthetic_rows(
                     "locality_or_zip": "05",
                     "modifiers": "26:TC",
                 }[field]
-            out.append(rec)
-    return out[:n]
+            made += 1
+            yield rec
