@@ -41,6 +41,18 @@ def ingest_command(
     db_path = load_settings().reference_db
     report = _run_ingest(db_path, paths)
     _print_report(report)
+    if db_path.exists():
+        _refresh_search_index(db_path)
+
+
+def _refresh_search_index(db_path: Path) -> None:
+    """Keep the derived search index in step with the reference database, so search is ready at once."""
+    from openrvu.search.index import ensure_index, index_path_for, is_current
+
+    if not is_current(db_path, index_path_for(db_path)):
+        with console.status("Building the search index..."):
+            path = ensure_index(db_path)
+        console.print(f"Search index ready: {path}", highlight=False)
 
 
 def _run_ingest(db_path: Path, paths: list[Path]) -> IngestReport:
