@@ -150,9 +150,9 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "allergy shots": ("allergen immunotherapy", "antigen"),
     "botox": ("chemodenervation", "onabotulinumtoxina"),
     # joints and body
-    "knee": ("knee", "joint"),
-    "shoulder": ("shoulder", "joint"),
-    "hip": ("hip", "joint"),
+    "knee": ("lower extremity", "joint"),
+    "shoulder": ("upper extremity", "joint"),
+    "hip": ("lower extremity", "joint"),
     "back": ("spine", "lumbar", "back"),
     "neck": ("cervical", "neck"),
     "belly": ("abdomen", "abdominal"),
