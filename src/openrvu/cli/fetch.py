@@ -16,7 +16,9 @@ from rich.progress import (
 )
 
 from openrvu.cli.app import app, console, fail
-from openrvu.cli.reference import _print_report, _run_ingest  # the same load and report as 'ingest'
+
+# The same load, report and index refresh as 'openrvu ingest'.
+from openrvu.cli.reference import _print_report, _refresh_search_index, _run_ingest
 from openrvu.cms.catalog import GROUPS, Catalog, Source, UnknownSource, load_catalog
 from openrvu.cms.discover import KIND_LABELS
 from openrvu.cms.fetch import FetchedBundle, FetchError, fetch_source, fetch_url
@@ -113,14 +115,11 @@ def _download_all(
 
 
 def _ingest(settings: Settings, paths: list[Path]) -> None:
-    """One all-or-nothing load of every bundle (as ``openrvu ingest`` does it), then the search index."""
+    """One all-or-nothing load of every bundle, then the search index: exactly as ``openrvu ingest``."""
     report = _run_ingest(settings.reference_db, paths)
     _print_report(report)
-    if report.changed:
-        from openrvu.search.index import rebuild_for
-
-        console.print("Rebuilding the search index...", highlight=False)
-        console.print(f"Search index: {rebuild_for(settings)}", highlight=False)
+    if settings.reference_db.exists():
+        _refresh_search_index(settings.reference_db)
 
 
 def _print_catalog(catalog: Catalog) -> None:
