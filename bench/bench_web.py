@@ -48,6 +48,8 @@ QUERIES = [
     "flu vaccine",
 ]
 PASSWORD = "synthetic bench password"
+# Codes of the synthetic log: office visits and tests that no encounter rule reduces.
+LOGGED = ["99212", "99213", "99214", "99215", "99203", "99204", "93000", "36415"]
 _TIMING = re.compile(r"app;dur=([0-9.]+)")
 
 
@@ -70,26 +72,51 @@ def build_home(home: Path, cms_dir: Path) -> None:
 
 
 def seed_synthetic_user(home: Path, email: str) -> None:
-    """One user with LINES synthetic lines, added through the tracker's bulk import path."""
-    from openrvu.tracker.logbook import add_synthetic_lines
+    """One user with LINES SYNTHETIC lines (random dates of 2026, common codes), bulk inserted.
 
+    Each distinct code is priced once by the tracker's catalog (the lines are single-code days in
+    effect: E/M and tests that no encounter rule reduces), then the rows go in with one executemany.
+    """
+    from sqlalchemy import insert
+
+    from openrvu.reference.db import ReferenceDB
     from openrvu.tracker import accounts
+    from openrvu.tracker.catalog import Catalog, LineSpec
     from openrvu.tracker.db import make_engine, migrate, session_factory
+    from openrvu.tracker.models import WRVU_SCALE, LogEntry
 
     settings = load_settings({"OPENRVU_HOME": str(home)})
     migrate(settings.database_url)
     engine = make_engine(settings.database_url)
     rng = random.Random(20261127)
-    start = date(2026, 1, 2)
-    rows = [
-        (start + timedelta(days=rng.randrange(300)), rng.choice(CODES[:7]), "", 1, "11") for _ in range(LINES)
-    ]
     started = time.perf_counter()
     with session_factory(engine)() as session:
         user = accounts.sign_up(session, email, PASSWORD)
-        add_synthetic_lines(session, user, rows, reference_path=settings.reference_db)
+        catalog = Catalog(ReferenceDB(settings.reference_db))
+        prices = {c: catalog.check_line(LineSpec(date(2026, 7, 1), c, (), 1, "11"), user) for c in LOGGED}
+        rows = []
+        for _ in range(LINES):
+            code = rng.choice(LOGGED)
+            price = prices[code]
+            rows.append(
+                {
+                    "user_id": user.id,
+                    "date_of_service": date(2026, 1, 2) + timedelta(days=rng.randrange(300)),
+                    "hcpcs": code,
+                    "modifiers": "",
+                    "units": 1,
+                    "pos": "11",
+                    "source": "synthetic",
+                    "release": price.release,
+                    "wrvu_e4": None if price.wrvu is None else int(price.wrvu * WRVU_SCALE),
+                    "allowed_cents": None if price.allowed is None else int(price.allowed * 100),
+                    "pricing_note": "synthetic benchmark line",
+                }
+            )
+        session.execute(insert(LogEntry), rows)
+        session.commit()
     engine.dispose()
-    print(f"{LINES:,} synthetic log lines added in {time.perf_counter() - started:.1f} s")
+    print(f"{LINES:,} SYNTHETIC log lines inserted in {time.perf_counter() - started:.1f} s")
 
 
 async def _drive(client: httpx.AsyncClient, paths: list[str], total: int) -> dict[str, float]:

@@ -13,6 +13,7 @@ from urllib.parse import quote
 from fastapi import Depends, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from openrvu.tracker import accounts
 from openrvu.tracker.models import User
@@ -45,18 +46,36 @@ def db_session(request: Request) -> Iterator[Session]:
 DB = Annotated[Session, Depends(db_session)]
 
 
-def optional_user(request: Request, db: DB) -> User | None:
-    """The user of the session cookie, or None; also kept on ``request.state`` for the page header."""
+def attached_user(request: Request, db: DB) -> User | None:
+    """The user of the session cookie, loaded in the request's own session (so the route may change
+    and commit it), or None; kept on ``request.state`` for the page header."""
     token = request.cookies.get(SESSION_COOKIE)
     user = accounts.session_user(db, token) if token else None
     request.state.user = user
     return user
 
 
-CurrentUser = Annotated[User | None, Depends(optional_user)]
+def _session_user(svc: Services, token: str) -> User | None:
+    with svc.session_maker() as session:
+        return accounts.session_user(session, token)
 
 
-def page_user(request: Request, user: CurrentUser) -> User:
+async def current_user(request: Request) -> User | None:
+    """For public pages: the signed-in user (read-only, for the header and defaults), or None.
+
+    Async and without a database session when there is no cookie, so an anonymous code page never
+    waits for the thread pool or the application database.
+    """
+    token = request.cookies.get(SESSION_COOKIE)
+    user = await run_in_threadpool(_session_user, services(request), token) if token else None
+    request.state.user = user
+    return user
+
+
+CurrentUser = Annotated[User | None, Depends(current_user)]
+
+
+def page_user(request: Request, user: Annotated[User | None, Depends(attached_user)]) -> User:
     """A signed-in user for a page; anyone else is sent to the sign-in page (and back afterwards)."""
     if user is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")

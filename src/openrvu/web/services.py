@@ -14,6 +14,7 @@ class Services:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self._options: dict[str, str] = {}
 
     @cached_property
     def reference(self) -> Any:
@@ -49,6 +50,21 @@ class Services:
         from openrvu.tracker.db import session_factory
 
         return session_factory(self.engine)
+
+    def locality_options(self, release: str) -> str:
+        """The ``<option>`` list of a release's payment localities, rendered once (releases never change)."""
+        cached = self._options.get(release)
+        if cached is None:
+            from markupsafe import escape
+
+            from openrvu.web.lookups import localities
+
+            cached = "".join(
+                f'<option value="{escape(value)}">{escape(label)}</option>'
+                for value, label in localities(self, release)
+            )
+            self._options[release] = cached
+        return cached
 
     def warm(self) -> None:
         """Open the reference database and the search index now (building the index if it is stale),

@@ -20,7 +20,7 @@ MODIFIER_PATTERN = r"^[A-Za-z0-9]{0,2}$"
 
 
 @router.get("/codes/{hcpcs}", summary="One code: the keys of `openrvu code --json`")
-def api_code(
+async def api_code(
     request: Request,
     hcpcs: str,
     modifier: str = Query(
@@ -42,7 +42,7 @@ def api_code(
 
 
 @router.get("/search", summary="Search codes by number or in plain words")
-def api_search(
+async def api_search(
     request: Request,
     q: str = Query(..., max_length=10_000, description="A code, a code prefix or words"),
     limit: int = Query(20, ge=1, le=100),

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup, escape
 
 from openrvu.web import lookups
 from openrvu.web.deps import CurrentUser, render, services
@@ -16,13 +17,13 @@ SEARCH_LIMIT = 12
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, user: CurrentUser) -> Response:
+async def home(request: Request, user: CurrentUser) -> Response:
     """The home page: a search box that answers while typing."""
     return render(request, "home.html", {"q": "", "hits": [], "nav": "codes"})
 
 
 @router.get("/search", response_class=HTMLResponse)
-def search_page(
+async def search_page(
     request: Request, user: CurrentUser, q: str = Query("", max_length=10_000), mode: str = ""
 ) -> Response:
     """Search results: a fragment for htmx (``HX-Request``), else the home page with the results."""
@@ -34,7 +35,7 @@ def search_page(
 
 
 @router.get("/codes/{hcpcs}/payment", response_class=HTMLResponse)
-def payment_fragment(
+async def payment_fragment(
     request: Request,
     hcpcs: str,
     modifier: str = "",
@@ -49,13 +50,13 @@ def payment_fragment(
 
 
 @router.get("/codes/{hcpcs}", response_class=HTMLResponse)
-def code_page(request: Request, user: CurrentUser, hcpcs: str, release: str | None = None) -> Response:
+async def code_page(request: Request, user: CurrentUser, hcpcs: str, release: str | None = None) -> Response:
     """The page of a code's global row (no modifier)."""
     return _code_page(request, hcpcs, "", release)
 
 
 @router.get("/codes/{hcpcs}/{modifier}", response_class=HTMLResponse)
-def code_modifier_page(
+async def code_modifier_page(
     request: Request, user: CurrentUser, hcpcs: str, modifier: str, release: str | None = None
 ) -> Response:
     """The page of one modifier row of a code (e.g. ``/codes/70557/26``)."""
@@ -76,12 +77,19 @@ def _code_page(request: Request, hcpcs: str, modifier: str, release: str | None)
     context = {
         "info": info,
         "indicators": lookups.indicator_rows(info),
-        "localities": lookups.localities(svc, info.get("release")),
+        "locality_options": _options(svc.locality_options(str(info.get("release"))), _user_locality(request)),
         "default_locality": _user_locality(request),
         "nav": "codes",
         "release": lookups.release_of(svc, info.get("release")),
     }
     return render(request, "code.html", context)
+
+
+def _options(options: str, chosen: str) -> Markup:
+    """The cached locality options with the user's locality selected."""
+    if chosen and chosen != lookups.NATIONAL:
+        options = options.replace(f'value="{escape(chosen)}"', f'value="{escape(chosen)}" selected', 1)
+    return Markup(options)
 
 
 def _user_locality(request: Request) -> str:
