@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -130,3 +131,41 @@ def test_cli_me_specialty_code_and_export_say_synthetic(home_with_tables: Path, 
 def test_cli_without_tables_says_how_to_build(openrvu_home: Path) -> None:
     result = CliRunner().invoke(app, ["benchmarks", "specialty", "Cardiology"])
     assert result.exit_code == 2 and "openrvu benchmarks build" in result.output
+
+
+def test_cli_me_reads_the_log_of_an_account(
+    home_with_tables: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    reference,  # type: ignore[no-untyped-def]
+) -> None:
+    from datetime import date
+
+    from openrvu.tracker import accounts
+    from openrvu.tracker.catalog import Catalog
+    from openrvu.tracker.db import make_engine, migrate, session_factory
+    from openrvu.tracker.entries import EntryForm, create_entry, parse_entry
+
+    url = f"sqlite:///{tmp_path / 'app.sqlite'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    migrate(url)
+    engine = make_engine(url)
+    catalog = Catalog(reference)
+    with session_factory(engine)() as session:
+        user = accounts.sign_up(session, "cardio@example.org", "correct horse battery")
+        user.specialty, user.fte = "Cardiology", Decimal("0.5")
+        session.commit()
+        for code, units in (("99214", 6), ("99213", 2), ("93306", 4)):
+            spec = parse_entry(user, EntryForm(date(2025, 3, 3), code, units=units, pos="11"))
+            create_entry(session, user, spec, catalog)
+    engine.dispose()
+    result = CliRunner().invoke(
+        app,
+        ["benchmarks", "me", "--user", "cardio@example.org", "--from", "2025-03-01", "--to", "2025-03-31"],
+    )
+    assert result.exit_code == 0, result.output
+    wrvu = 6 * 1.92 + 2 * 1.30 + 4 * 1.46
+    annual = f"{wrvu * 365 / 31 / 0.5:,.0f} wRVUs a year per FTE"
+    assert "Cardiology" in result.output and annual in result.output and "SYNTHETIC" in result.output
+    assert "75.0%" in result.output  # 99214: 6 of the 8 office visits
+    assert "93306" in result.output

@@ -205,7 +205,7 @@ def _lines_for(
         names = np.array([index[c[0]] for c in profile.codes])
         weight = np.array([c[1] for c in profile.codes])
         base = np.array([c[2] for c in profile.codes])
-        n_codes = np.minimum(len(names), 1 + rng.poisson(profile.extra_codes * 1.5, m))
+        n_codes = np.minimum(len(names), 1 + rng.poisson(profile.extra_codes * 2.15, m))
         keys = np.log(weight)[None, :] + rng.gumbel(size=(m, len(names)))
         ranked = np.argsort(-keys, axis=1)
         chosen = np.arange(len(names))[None, :] < n_codes[:, None]

@@ -315,30 +315,44 @@ def _pairs(values: list[str], option: str) -> dict[str, float]:
 
 @bench_app.command("me")
 def me_command(
-    specialty: str = typer.Option(..., "--specialty", help="Your Medicare provider type, e.g. 'Cardiology'."),
-    wrvu: float = typer.Option(..., "--wrvu", min=0, help="wRVUs you logged over the period."),
-    days: int = typer.Option(365, "--days", min=1, max=366, help="Days the period covers (for annualising)."),
-    fte: float = typer.Option(1.0, "--fte", min=0.01, max=2.0, help="Your clinical FTE."),
+    specialty: str | None = typer.Option(
+        None, "--specialty", help="Your Medicare provider type, e.g. 'Cardiology' (default: your profile's)."
+    ),
+    wrvu: float | None = typer.Option(None, "--wrvu", min=0, help="wRVUs over the period (without --user)."),
+    days: int = typer.Option(365, "--days", min=1, max=366, help="Days the period covers (without --user)."),
+    fte: float | None = typer.Option(
+        None, "--fte", min=0.01, max=2.0, help="Clinical FTE (default: 1 or profile)."
+    ),
     medicare_share: float | None = typer.Option(
         None, "--medicare-share", min=0.01, max=1.0, help="Share of your wRVUs from Medicare FFS patients."
     ),
     em: list[str] = typer.Option([], "--em", help="E/M count as CODE=COUNT (repeatable)."),
     code: list[str] = typer.Option([], "--code", help="A code's volume as CODE=COUNT (repeatable)."),
-    year: int | None = typer.Option(None, "--year", help="Data year (default: the latest built)."),
+    user: str | None = typer.Option(None, "--user", help="Read everything from this account's log instead."),
+    start: str | None = typer.Option(None, "--from", help="With --user: first day (default: 1 January)."),
+    end: str | None = typer.Option(None, "--to", help="With --user: last day (default: today)."),
+    year: int | None = typer.Option(
+        None, "--year", help="Data year of the benchmarks (default: the latest)."
+    ),
 ) -> None:
     """Where you stand: percentile in your specialty, E/M mix against it, code volumes against its median.
 
-    Figures are typed in here; the dashboard reads the same from your log.
+    Give the figures (--wrvu, --days, --em, --code), or --user to read them from your log.
     """
     try:
-        log = LogAggregates(
-            wrvu=wrvu,
-            days_logged=days,
-            fte=fte,
-            em_counts={k: int(v) for k, v in _pairs(em, "--em").items()},
-            code_volumes=_pairs(code, "--code"),
-            medicare_share=medicare_share,
-        )
+        if user:
+            specialty, log = _log_of(user, specialty, fte, medicare_share, start, end)
+        else:
+            if wrvu is None or specialty is None:
+                raise fail("give --specialty and --wrvu, or --user to read your log")
+            log = LogAggregates(
+                wrvu=wrvu,
+                days_logged=days,
+                fte=fte if fte is not None else 1.0,
+                em_counts={k: int(v) for k, v in _pairs(em, "--em").items()},
+                code_volumes=_pairs(code, "--code"),
+                medicare_share=medicare_share,
+            )
     except ValueError as exc:
         raise fail(str(exc)) from None
     with _store(year) as store:
@@ -349,6 +363,55 @@ def me_command(
         _header(store)
         _print_standing(report)
         _caveats(store)
+
+
+def _log_of(
+    email: str,
+    specialty: str | None,
+    fte: float | None,
+    medicare_share: float | None,
+    start: str | None,
+    end: str | None,
+) -> tuple[str, LogAggregates]:
+    """The specialty and log aggregates of an account, from the tracker's per-day, per-code totals."""
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from openrvu.benchmarks.categories import EM_FAMILIES
+    from openrvu.tracker.dashboard import range_sums
+    from openrvu.tracker.db import make_engine, session_factory
+    from openrvu.tracker.models import User
+
+    today = date.today()
+    first = date.fromisoformat(start) if start else date(today.year, 1, 1)
+    last = date.fromisoformat(end) if end else today
+    if last < first:
+        raise ValueError(f"--to {last} is before --from {first}")
+    engine = make_engine(load_settings().database_url)
+    try:
+        with session_factory(engine)() as session:
+            account = session.scalars(select(User).where(User.email == email.strip().lower())).first()
+            if account is None:
+                raise ValueError(f"no account {email!r}")
+            sums = range_sums(session, [account.id], first, last)
+            chosen = specialty or account.specialty
+            if not chosen:
+                raise ValueError("your profile has no specialty: set it, or pass --specialty")
+            account_fte = float(account.fte)
+    finally:
+        engine.dispose()
+    em_codes = {c for _key, _name, codes in EM_FAMILIES for c in codes}
+    units = {code: nums[3] for code, nums in sums.by_code.items()}
+    log = LogAggregates(
+        wrvu=sums.total[0] / 10_000,  # the tracker keeps wRVU x 10^4 as integers
+        days_logged=min(366, (last - first).days + 1),
+        fte=fte if fte is not None else account_fte,
+        em_counts={c: n for c, n in units.items() if c in em_codes},
+        code_volumes={c: float(n) for c, n in units.items() if c not in em_codes},
+        medicare_share=medicare_share,
+    )
+    return chosen, log
 
 
 def _print_standing(report: Standing) -> None:
