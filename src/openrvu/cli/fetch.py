@@ -18,7 +18,7 @@ from rich.progress import (
 from openrvu.cli.app import app, console, fail
 
 # The same load, report and index refresh as 'openrvu ingest'.
-from openrvu.cli.reference import _print_report, _refresh_search_index, _run_ingest
+from openrvu.cli.reference import load_into
 from openrvu.cms.catalog import GROUPS, Catalog, Source, UnknownSource, load_catalog
 from openrvu.cms.discover import KIND_LABELS
 from openrvu.cms.fetch import FetchedBundle, FetchError, fetch_source, fetch_url
@@ -116,10 +116,7 @@ def _download_all(
 
 def _ingest(settings: Settings, paths: list[Path]) -> None:
     """One all-or-nothing load of every bundle, then the search index: exactly as ``openrvu ingest``."""
-    report = _run_ingest(settings.reference_db, paths)
-    _print_report(report)
-    if settings.reference_db.exists():
-        _refresh_search_index(settings.reference_db)
+    load_into(settings.reference_db, paths)
 
 
 def _print_catalog(catalog: Catalog) -> None:

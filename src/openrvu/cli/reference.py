@@ -38,7 +38,11 @@ def ingest_command(
     paths: list[Path] = typer.Argument(..., help="CMS files, folders or CMS release zips (e.g. rvu26a.zip)."),
 ) -> None:
     """Load CMS files into the reference database (already loaded files are left as they are)."""
-    db_path = load_settings().reference_db
+    load_into(load_settings().reference_db, paths)
+
+
+def load_into(db_path: Path, paths: list[Path]) -> None:
+    """One all-or-nothing load with its report, then the search index: shared by ``ingest`` and ``fetch``."""
     report = _run_ingest(db_path, paths)
     _print_report(report)
     if db_path.exists():
