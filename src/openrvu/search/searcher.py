@@ -29,7 +29,6 @@ BM25_WEIGHTS = (3.0, 1.5, 2.5, 5.0, 0.5)
 _BM25_ARGS = ", ".join(map(str, BM25_WEIGHTS))
 CANDIDATES = 150
 SCAN_LIMIT = 300
-FALLBACK_MAX_ROWS = 800
 RERANK_DEPTH = 50
 SEMANTIC_EXTRA = 10
 
@@ -239,8 +238,8 @@ class Searcher:
 
         Codes that cover every concept come first (an intersection: cheap). Only when they are too few,
         codes missing one concept are added, dropping the commonest concept first: what remains is
-        rarer, so the query stays small and pointed. A plain OR over every word would rank thousands
-        of codes that match only "visit" or "injection".
+        rarer and more telling. Each query reads at most SCAN_LIMIT rows (see ``_bm25``), so even a
+        word in thousands of codes ("visit", "injection") costs little.
         """
         groups = {
             id(c): "(" + " OR ".join(sorted({_fts_phrase(v.terms) for v in c.variants})) + ")"
@@ -249,19 +248,12 @@ class Searcher:
         found = self._bm25(" AND ".join(groups.values()))
         if len(concepts) > 1 and len(found) < limit:
             for dropped in sorted(concepts, key=lambda c: c.weight):
-                # Codes sharing only a very common word ("shot", "visit") are not worth ranking.
-                if min(self._rows_estimate(c) for c in concepts if c is not dropped) > FALLBACK_MAX_ROWS:
-                    continue
                 rest = " AND ".join(g for key, g in groups.items() if key != id(dropped))
                 for rowid, score in self._bm25(rest).items():
                     found.setdefault(rowid, score)
                 if len(found) >= limit * 2:
                     break
         return found
-
-    def _rows_estimate(self, concept: Concept) -> int:
-        """At most how many codes a concept can match: the sum of its variants' document frequencies."""
-        return sum(min(self._vocab.get(t, 0) for t in v.terms.split()) for v in concept.variants)
 
     def _bm25(self, match: str) -> dict[int, float]:
         """rowid -> bm25 relevance (higher is better) of the best candidates for an FTS5 expression.
