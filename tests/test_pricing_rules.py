@@ -342,3 +342,39 @@ def test_rule20_anesthesia(svc) -> None:
     assert line.allowed == c(Decimal("7.1") * cf)
     with pytest.raises(PricingError, match="anesthesia"):
         svc.price([LineInput("00142", pos="22")], on=DAY, locality=SF)
+
+
+def test_trap_therapy_reduces_pe_only(svc) -> None:
+    """97110 x 2: the second unit loses 50% of its PE only: 2 x fee - 0.5 x (PE x peG x CF)."""
+    row = svc.row("RVU25D", "97110", "")
+    g = svc.gpci("RVU25D", SF)
+    expected = 2 * fee(svc, "97110") - row.nonfac_pe_rvu * g.pe_gpci * row.conv_factor / 2
+    line = price(svc, "97110x2").lines[0]
+    assert line.allowed == c(expected) and line.wrvu == Decimal("0.90")
+
+
+def test_rule13_cardiovascular_tc_25(svc) -> None:
+    """93306 + 93880 (both indicator 6): the lower one loses 25% of its TC."""
+    res = price(svc, "93306", "93880")
+    amounts = {x.hcpcs: x.allowed for x in res.lines}
+    low, high = sorted(["93306", "93880"], key=lambda code: fee(svc, code, "TC"))
+    assert amounts[high] == c(fee(svc, high))
+    assert amounts[low] == c(fee(svc, low) - fee(svc, low, "TC") / 4)
+
+
+def test_contract_file_errors(tmp_path, reference_path, monkeypatch) -> None:
+    from openrvu.pricing.contract import load_contract
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[reduces_wrvu]\nbilaterall = false\n")
+    with pytest.raises(PricingError, match="bilaterall"):
+        load_contract(bad)
+    good = tmp_path / "good.json"
+    good.write_text('{"reduces_wrvu": {"bilateral": false}, "dollars_per_wrvu": 45}')
+    assert load_contract(good).reduces("bilateral") is False
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "reference.sqlite").symlink_to(reference_path)
+    monkeypatch.setenv("OPENRVU_HOME", str(home))
+    argv = ["price", "99213", "--pos", "11", "--locality", SF, "--date", "2025-11-03", "--contract", str(bad)]
+    assert CliRunner().invoke(app, argv).exit_code == 2

@@ -135,7 +135,7 @@ def _print_table(result: EncounterResult) -> None:
             + "".join(f"-{m}" for m in line.modifiers)
             + (f" x{line.units}" if line.units > 1 else "")
         )
-        rules = "\n".join(f"#{r.rule} {r.effect}" for r in line.rules)
+        rules = "\n".join(f"#{r.rule} {r.effect} [dim]({r.source})[/dim]" for r in line.rules)
         table.add_row(
             code,
             f"{line.release}\n{'facility' if line.facility else 'non-facility'} (POS {line.pos})\n"
