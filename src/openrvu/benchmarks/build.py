@@ -150,6 +150,7 @@ def _convert(
         con.execute(f"SET threads = {int(threads or os.cpu_count() or 1)}")
         con.execute(f"SET memory_limit = '{memory_limit}'")
         con.execute("SET preserve_insertion_order = false")
+        con.execute("SET enable_progress_bar = false")
         for number, item in enumerate(checked):
             say(f"converting {item.path.name} to Parquet")
             target = tmp / f"services-{number}.parquet"
