@@ -36,17 +36,18 @@ class Variant:
 
 @dataclass
 class Concept:
+    """One thing the person said, the ways the index may say it, and how telling it is (idf)."""
+
     said: str
     variants: list[Variant] = field(default_factory=list)
     weight: float = 0.0
+    # (variant, its terms as space-padded substrings), highest credit first; set by prepare()
+    patterns: list[tuple[Variant, tuple[str, ...]]] = field(default_factory=list, repr=False)
 
     def prepare(self) -> None:
         """Order the variants by credit and split their terms once, before scoring many codes."""
         ordered = sorted(self.variants, key=lambda v: -v.credit)
         self.patterns = [(v, tuple(f" {t} " for t in v.terms.split())) for v in ordered]
-
-    # (variant, its terms as space-padded substrings), highest credit first; set by prepare()
-    patterns: list[tuple[Variant, tuple[str, ...]]] = field(default_factory=list, repr=False)
 
 
 @dataclass
@@ -75,13 +76,18 @@ def parse(
     parsed = ParsedQuery()
     word_list: list[str] = []
     chunks = split_chunks(query)
+    modifier_at = -1  # index of a chunk already read as the modifier of the code before it
     for i, chunk in enumerate(chunks):
+        if i == modifier_at:
+            continue
         with_mod = codes.CODE_WITH_MODIFIER.match(chunk)
         if with_mod:
             parsed.codes.append((with_mod.group(1).upper(), with_mod.group(2).upper()))
         elif codes.is_code(chunk):
             following = chunks[i + 1] if i + 1 < len(chunks) else ""
             modifier = following.upper() if codes.MODIFIER.match(following) else None
+            if modifier:
+                modifier_at = i + 1
             parsed.codes.append((chunk.upper(), modifier))
         elif codes.is_prefix(chunk):
             parsed.prefixes.append(chunk.upper())
