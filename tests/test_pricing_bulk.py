@@ -30,6 +30,8 @@ def test_bulk_identical_to_engine_on_varied_real_lines(reference) -> None:
         expected = reprice_records(svc, rows, contract)
         out, stats = bulk.reprice(pa.Table.from_pylist(rows), contract)
         assert outcome_rows(out) == expected
+        chunked, _ = bulk.reprice(pa.Table.from_pylist(rows), contract, chunk_lines=700)
+        assert outcome_rows(chunked) == expected
         assert stats.vectorized > 3000 and stats.errors > 0
         assert out.num_rows == len(rows) and out.column_names[:7] == list(COLUMNS)
 

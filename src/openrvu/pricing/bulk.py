@@ -32,6 +32,7 @@ from openrvu.pricing.pos import normalize_pos, place_of_service
 from openrvu.pricing.records import REQUIRED_COLUMNS, Outcome, parse_date, parse_units, reprice_records
 from openrvu.pricing.service import PricingService, parse_locality
 
+OUTPUT_NAMES = ("release", "allowed", "wrvu", "rules", "error")
 FACTOR_MODIFIERS = frozenset({"22", "52", "53", "54", "55", "56", "62", "66", "80", "81", "82", "AS"})
 GROUPS = ("img-tc", "img-pc", "cv-tc", "oph-tc", "pe")
 RATES = {"img-tc": 50, "img-pc": 5, "cv-tc": 25, "oph-tc": 20, "pe": 50}
@@ -143,8 +144,51 @@ class BulkRepricer:
         self.release_names = releases
         self._mod_rule_texts: list[str] = [""]
 
-    def reprice(self, table: pa.Table, contract: Contract) -> tuple[pa.Table, BulkStats]:
-        """The input table with ``release, allowed, wrvu, rules, error`` appended, and how it went."""
+    def reprice(
+        self, table: pa.Table, contract: Contract, chunk_lines: int = 250_000
+    ) -> tuple[pa.Table, BulkStats]:
+        """The input table with ``release, allowed, wrvu, rules, error`` appended, and how it went.
+
+        Large tables are priced in chunks of whole encounters (about ``chunk_lines`` lines each), which
+        bounds the memory of the intermediate arrays; every line keeps its place.
+        """
+        chunks = -(-table.num_rows // chunk_lines)
+        if chunks <= 1:
+            out, stats = self._columns(table, contract)
+        else:
+            enc = _group_ids(_encode(table.column("encounter_id"))[0], _encode(table.column("date"))[0])
+            order = np.argsort(enc % chunks, kind="stable")
+            bounds = np.searchsorted((enc % chunks)[order], np.arange(chunks + 1))
+            parts: dict[str, list[pa.Array]] = {name: [] for name in OUTPUT_NAMES}
+            stats = BulkStats(lines=table.num_rows)
+            for k in range(chunks):
+                rows = order[bounds[k] : bounds[k + 1]]
+                part, part_stats = self._columns(table.take(_ints(rows)), contract)
+                for name in OUTPUT_NAMES:
+                    parts[name].append(part[name])
+                stats.vectorized += part_stats.vectorized
+                stats.engine += part_stats.engine
+                stats.errors += part_stats.errors
+            back = np.empty(len(order), dtype=np.int64)
+            back[order] = np.arange(len(order))
+            out = {
+                name: pc.take(
+                    pa.concat_arrays(
+                        [p.combine_chunks() if isinstance(p, pa.ChunkedArray) else p for p in parts[name]]
+                    ),
+                    _ints(back),
+                )
+                for name in OUTPUT_NAMES
+            }
+        result = table
+        for name in OUTPUT_NAMES:
+            if name in result.column_names:
+                result = result.drop_columns([name])
+            result = result.append_column(name, out[name])
+        return result, stats
+
+    def _columns(self, table: pa.Table, contract: Contract) -> tuple[dict[str, pa.Array], BulkStats]:
+        """The five output columns of a table of whole encounters."""
         cols = {name: table.column(name) for name in REQUIRED_COLUMNS}
         size = table.num_rows
         ref = self.ref
@@ -346,12 +390,7 @@ class BulkRepricer:
         slow = np.flatnonzero(~fast)
         if len(slow):
             self._engine_lines(table, slow, contract, out, stats)
-        result = table
-        for name in ("release", "allowed", "wrvu", "rules", "error"):
-            if name in result.column_names:
-                result = result.drop_columns([name])
-            result = result.append_column(name, out[name])
-        return result, stats
+        return out, stats
 
     # -- resolution -------------------------------------------------------------------------------------
 
