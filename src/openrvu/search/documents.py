@@ -8,10 +8,8 @@ are marked so that ranking can prefer fee-schedule codes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 
 @dataclass
@@ -51,7 +49,7 @@ def from_reference(reference_path: Path) -> tuple[list[str], list[CodeDocument]]
                 if row.modifier == "" or not doc.description:
                     doc.description = row.description
                     doc.status_code = row.status_code
-        for l2 in _level2_rows(db):
+        for l2 in db.iter_hcpcs_level2():
             if l2.is_modifier:
                 continue
             known = docs.get(l2.hcpcs)
@@ -63,7 +61,3 @@ def from_reference(reference_path: Path) -> tuple[list[str], list[CodeDocument]]
     finally:
         db.close()
     return releases, sorted(docs.values(), key=lambda d: d.hcpcs)
-
-
-def _level2_rows(db: Any) -> Iterator[Any]:
-    return iter(db.iter_hcpcs_level2())
