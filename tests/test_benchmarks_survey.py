@@ -6,6 +6,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -91,3 +93,28 @@ def test_cli_import_stores_rows_for_the_account_all_or_nothing(
     nobody = runner.invoke(app, ["benchmarks", "survey-import", str(good), "--user", "nobody@example.org"])
     assert nobody.exit_code == 2
     engine.dispose()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    body=st.lists(
+        st.lists(
+            st.sampled_from(["MGMA", "2025", "x", "", "wrvu", "-1", "1e9", "nan", "$5", '"', ",", "9" * 30]),
+            min_size=0,
+            max_size=10,
+        ),
+        max_size=5,
+    )
+)
+def test_junk_files_never_crash_the_reader(tmp_path: Path, body: list[list[str]]) -> None:
+    path = tmp_path / "junk.csv"
+    text = "source,year,specialty,metric,p10,p50,p90\n" + "\n".join(",".join(r) for r in body) + "\n"
+    path.write_text(text, encoding="utf-8")
+    try:
+        rows = read_survey_csv(path)
+    except BenchmarkInputError as exc:
+        assert str(path) in str(exc)
+    else:
+        for row in rows:
+            given_values = [v for v in row.percentiles.values() if v is not None]
+            assert given_values == sorted(given_values) and all(v.is_finite() for v in given_values)

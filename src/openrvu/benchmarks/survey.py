@@ -57,8 +57,14 @@ def read_survey_csv(path: Path) -> list[SurveyRow]:
     rows: list[SurveyRow] = []
     problems: list[str] = []
     seen: dict[tuple[str, int, str, str], int] = {}
-    for number, raw in enumerate(reader, start=2):
-        record = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
+    for raw in reader:
+        number = reader.line_num
+        if None in raw:
+            problems.append(
+                f"line {number}: {len(header) + len(raw[None])} fields, the header has {len(header)}"
+            )
+            continue
+        record = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k is not None}
         try:
             row = _row(number, record)
         except ValueError as exc:
