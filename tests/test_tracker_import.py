@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 from sqlalchemy.orm import Session
 
-from openrvu.tracker import importer, totals
+from openrvu.tracker import entries, importer, totals
 from openrvu.tracker.catalog import Catalog
-from openrvu.tracker.errors import ImportRejected
+from openrvu.tracker.errors import ImportRejected, NotFound
 from openrvu.tracker.models import LogEntry, User
 
 TODAY = date(2026, 1, 15)
@@ -38,6 +38,12 @@ def test_preview_then_commit_good_csv(db: Session, make_user: Callable[..., User
     ]
     assert all(e.source == "import" and e.wrvu is not None for e in added)
     assert totals.check_user(db, user.id)
+    trail = entries.entry_history(db, user, added[1].id)
+    assert [(r.action, r.after["hcpcs"], r.after["source"]) for r in trail if r.after] == [
+        ("create", "20610", "import")
+    ]
+    with pytest.raises(NotFound):
+        entries.entry_history(db, make_user(), added[1].id)
 
 
 def test_security_import_all_or_nothing_with_per_line_errors(

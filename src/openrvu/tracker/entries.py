@@ -261,8 +261,12 @@ def delete_entry(session: Session, user: User, entry_id: int, catalog: Catalog) 
 
 def entry_history(session: Session, user: User, entry_id: int) -> list[AuditLog]:
     """The audit trail of one of the user's lines (also after deletion); ``NotFound`` for others' lines."""
+    entry = session.get(LogEntry, entry_id)
+    if entry is not None and entry.user_id != user.id:
+        raise NotFound("no such log entry")
     rows = audit.history(session, "log_entry", entry_id)
-    if not rows or rows[0].actor_id != user.id:
+    # a deleted line exists only in the trail: its creator is the owner
+    if entry is None and (not rows or rows[0].actor_id != user.id):
         raise NotFound("no such log entry")
     return rows
 

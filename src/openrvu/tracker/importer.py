@@ -23,14 +23,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from openrvu.tracker import audit
 from openrvu.tracker.catalog import Catalog, LineSpec
-from openrvu.tracker.entries import EntryForm, new_entry, parse_entry, reprice_days
+from openrvu.tracker.entries import EntryForm, new_entry, parse_entry, reprice_days, snapshot
 from openrvu.tracker.errors import FormErrors, ImportLineError, ImportRejected, InvalidInput
-from openrvu.tracker.models import LogEntry, User
+from openrvu.tracker.models import AuditLog, LogEntry, User, utcnow
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_LINES = 50_000
@@ -268,6 +268,21 @@ def commit_import(
         session.flush()
         reprice_days(session, user, catalog, {e.date_of_service for e in added})
         if added:
+            # one "create" row per line, like lines logged by hand, so each line has its own trail
+            session.execute(
+                insert(AuditLog),
+                [
+                    {
+                        "actor_id": user.id,
+                        "action": "create",
+                        "entity": "log_entry",
+                        "entity_id": e.id,
+                        "after": snapshot(e) | {"source": "import", "file": filename[:200]},
+                        "at": utcnow(),
+                    }
+                    for e in added
+                ],
+            )
             audit.record(
                 session,
                 actor_id=user.id,
