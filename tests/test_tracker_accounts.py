@@ -116,6 +116,18 @@ def test_security_login_throttled_after_five_failures(db: Session) -> None:
     assert db.query(LoginAttempt).count() == 1
 
 
+def test_security_login_throttled_per_address_across_emails(db: Session) -> None:
+    accounts.sign_up(db, "doc@example.org", PASSWORD)
+    policy = accounts.Policy(max_failures_per_ip=3)
+    now = utcnow()
+    for i in range(3):
+        with pytest.raises(InvalidCredentials):
+            accounts.sign_in(db, f"guess{i}@example.org", PASSWORD, "10.9.9.9", now=now, policy=policy)
+    with pytest.raises(TooManyAttempts):
+        accounts.sign_in(db, "doc@example.org", PASSWORD, "10.9.9.9", now=now, policy=policy)
+    assert accounts.sign_in(db, "doc@example.org", PASSWORD, "10.0.0.1", now=now, policy=policy)
+
+
 def test_security_session_revoked_on_sign_out(db: Session) -> None:
     user = accounts.sign_up(db, "doc@example.org", PASSWORD)
     token = accounts.create_session(db, user)

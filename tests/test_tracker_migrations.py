@@ -12,7 +12,7 @@ from openrvu.tracker import totals
 from openrvu.tracker.db import current_revision, make_engine, migrate, schema_differences, session_factory
 from openrvu.tracker.models import Base, DayCodeTotal
 
-HEAD = "0002"
+HEAD = "0003"
 
 
 @pytest.fixture()

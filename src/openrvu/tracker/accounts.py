@@ -39,6 +39,7 @@ from openrvu.tracker.security import API_TOKEN_PREFIX, hash_password, hash_token
 SIGNUP_MODES = ("open", "closed", "invite")
 DEFAULT_SIGNUP_MODE = "closed"  # after the first (admin) account, nobody joins unless the admin says so
 MAX_FAILURES = 5
+MAX_FAILURES_PER_IP = 50  # across all emails: one address trying many accounts (credential stuffing)
 FAILURE_WINDOW = timedelta(minutes=15)
 SESSION_IDLE_TIMEOUT = timedelta(hours=12)  # a clinic day between two sign-ins
 SESSION_MAX_AGE = timedelta(days=30)
@@ -54,6 +55,7 @@ class Policy:
     """Session and throttling limits (tests and deployments may shorten them)."""
 
     max_failures: int = MAX_FAILURES
+    max_failures_per_ip: int = MAX_FAILURES_PER_IP
     failure_window: timedelta = FAILURE_WINDOW
     idle_timeout: timedelta = SESSION_IDLE_TIMEOUT
     max_age: timedelta = SESSION_MAX_AGE
@@ -208,14 +210,23 @@ def sign_in(
     if len(failures) >= policy.max_failures:
         retry = failures[-policy.max_failures] + policy.failure_window - now
         raise TooManyAttempts(max(1, int(retry.total_seconds()) + 1))
+    from_ip = session.scalar(
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(
+            LoginAttempt.ip == ip[:64],
+            LoginAttempt.succeeded.is_(False),
+            LoginAttempt.at > now - policy.failure_window,
+        )
+    )
+    if (from_ip or 0) >= policy.max_failures_per_ip:
+        raise TooManyAttempts(int(policy.failure_window.total_seconds()))
     user = session.scalars(select(User).where(User.email == address)).first()
     ok, new_hash = verify_password(user.password_hash if user else None, password)
     ok = ok and user is not None and user.is_active
     session.add(LoginAttempt(email=address, ip=ip[:64], at=now, succeeded=ok))
     # attempts only matter inside the window: keep the table small
-    session.execute(
-        delete(LoginAttempt).where(LoginAttempt.email == address, LoginAttempt.at < now - ATTEMPTS_KEPT)
-    )
+    session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - ATTEMPTS_KEPT))
     if not ok or user is None:
         session.commit()
         raise InvalidCredentials("wrong email or password")
