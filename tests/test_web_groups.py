@@ -1,0 +1,62 @@
+"""Groups through the pages: an admin creates a group and adds members; a manager sees the members'
+totals; a clinician gets 404 for the group page and never sees another member's lines."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from fixtures_web import csrf, sign_up
+
+HTML = {"accept": "text/html"}
+
+
+def _user_id(admin: TestClient, email: str) -> int:
+    page = admin.get("/groups/1", headers=HTML).text
+    found = re.search(rf'<option value="(\d+)">{re.escape(email)}</option>', page)
+    assert found, email
+    return int(found.group(1))
+
+
+def test_admin_creates_a_group_manager_sees_totals_clinician_gets_404(web_app: FastAPI) -> None:
+    admin = TestClient(web_app, base_url="https://testserver")
+    sign_up(admin, "admin@example.org")
+    admin.post("/admin/signup-mode", data={"csrf_token": csrf(admin), "signup_mode": "open"})
+    manager = TestClient(web_app, base_url="https://testserver")
+    sign_up(manager, "manager@example.org")
+    clinician = TestClient(web_app, base_url="https://testserver")
+    sign_up(clinician, "clinician@example.org")
+    clinician.post(
+        "/log",
+        data={
+            "csrf_token": csrf(clinician),
+            "hcpcs": "99214",
+            "units": "1",
+            "date_of_service": date.today().isoformat(),
+            "pos": "11",
+        },
+    )
+
+    empty = admin.post("/groups", data={"csrf_token": csrf(admin), "name": ""}, headers=HTML)
+    assert empty.status_code == 422 and 'id="e-name"' in empty.text
+    created = admin.post(
+        "/groups", data={"csrf_token": csrf(admin), "name": "Clinic A"}, follow_redirects=False
+    )
+    assert created.status_code == 303 and created.headers["location"] == "/groups/1"
+    for email, role in (("manager@example.org", "manager"), ("clinician@example.org", "clinician")):
+        added = admin.post(
+            "/groups/1/members",
+            data={"csrf_token": csrf(admin), "user_id": _user_id(admin, email), "role": role},
+        )
+        assert added.status_code == 200
+
+    board = manager.get("/groups/1", params={"period": "day"}, headers=HTML)
+    assert board.status_code == 200
+    assert "clinician@example.org" in board.text and 'id="members"' in board.text
+    assert re.search(r'id="group-wrvu">1\.92<', board.text)  # 99214 work RVU, national (RVU26C)
+    assert clinician.get("/groups/1", headers=HTML).status_code == 404
+    assert clinician.post("/groups", data={"csrf_token": csrf(clinician), "name": "Mine"}).status_code == 403
+    assert manager.get("/api/log").json()["lines"] == []  # a manager's own log is still only their own
