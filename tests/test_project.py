@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import subprocess
@@ -27,7 +28,9 @@ def test_readme_quickstart_is_two_make_commands() -> None:
 def test_every_environment_variable_the_code_reads_is_documented() -> None:
     readme = (ROOT / "README.md").read_text()
     source = "\n".join(p.read_text() for p in (ROOT / "src" / "openrvu").rglob("*.py"))
-    names = set(re.findall(r"""(?:environ|getenv|env)(?:\.get)?\(\s*["'](OPENRVU_[A-Z_]+|DATABASE_URL)["']""", source))
+    names = set(
+        re.findall(r"""(?:environ|getenv|env)(?:\.get)?\(\s*["'](OPENRVU_[A-Z_]+|DATABASE_URL)["']""", source)
+    )
     names |= set(re.findall(r"""env\.get\(\s*["']([A-Z_]+)["']""", source))
     assert {"OPENRVU_HOME", "OPENRVU_CMS_DIR", "DATABASE_URL"} <= names
     missing = sorted(n for n in names if f"`{n}`" not in readme)
@@ -40,16 +43,25 @@ def test_settings_defaults_and_overrides(tmp_path: Path) -> None:
     assert s.cms_dir == tmp_path / "cms"
     assert s.reference_db == tmp_path / "reference.sqlite"
     assert s.database_url == f"sqlite:///{tmp_path / 'openrvu.sqlite'}"
-    assert load_settings({"DATABASE_URL": "postgresql+psycopg://x@h/db"}).database_url.startswith("postgresql")
+    assert load_settings({"DATABASE_URL": "postgresql+psycopg://x@h/db"}).database_url.startswith(
+        "postgresql"
+    )
     default = load_settings({})
     assert default.cms_dir == ROOT.parent / "shared" / "data"
     assert "openrvu" in str(default.home)
 
 
-def test_no_cms_file_is_tracked() -> None:
+def test_no_cms_file_is_tracked(cms_dir: Path) -> None:
+    """CPT descriptors are AMA copyright: no CMS data file, or copy of one, may be committed."""
     tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    pattern = re.compile(r"(PPRRVU|GPCI20|LOCCO|ANES20|OPPSCAP|HCPC20|ZIP5_|PFREV|PFALL)", re.I)
-    assert not [f for f in tracked.splitlines() if pattern.search(f)]
+    files = [ROOT / f for f in tracked.splitlines() if (ROOT / f).is_file()]
+    cms_hashes = {hashlib.sha256(p.read_bytes()).hexdigest() for p in cms_dir.rglob("*") if p.is_file()}
+    copies = [p for p in files if hashlib.sha256(p.read_bytes()).hexdigest() in cms_hashes]
+    assert not copies
+    data_like = re.compile(
+        r"(PPRRVU|GPCI20|LOCCO|ANES20|OPPSCAP|HCPC20|ZIP5_|PFREV|PFALL)[^/]*\.(csv|txt|xlsx|zip|gz)$", re.I
+    )
+    assert not [p for p in files if data_like.search(p.name)]
 
 
 @pytest.mark.timeout(900)
