@@ -60,3 +60,22 @@ def test_admin_creates_a_group_manager_sees_totals_clinician_gets_404(web_app: F
     assert clinician.get("/groups/1", headers=HTML).status_code == 404
     assert clinician.post("/groups", data={"csrf_token": csrf(clinician), "name": "Mine"}).status_code == 403
     assert manager.get("/api/log").json()["lines"] == []  # a manager's own log is still only their own
+
+
+def test_sign_up_by_invitation_only(web_app: FastAPI) -> None:
+    admin = TestClient(web_app, base_url="https://testserver")
+    sign_up(admin, "boss@example.org")
+    admin.post("/admin/signup-mode", data={"csrf_token": csrf(admin), "signup_mode": "invite"})
+    stranger = TestClient(web_app, base_url="https://testserver")
+    refused = stranger.post(
+        "/signup",
+        data={"csrf_token": csrf(stranger), "email": "nurse@example.org", "password": "long enough secret"},
+    )
+    assert refused.status_code == 403 and "invitation" in refused.text
+    bad = admin.post(
+        "/admin/invite", data={"csrf_token": csrf(admin), "invite_email": "not-an-email"}, headers=HTML
+    )
+    assert bad.status_code == 422 and 'id="e-invite_email"' in bad.text and 'value="not-an-email"' in bad.text
+    ok = admin.post("/admin/invite", data={"csrf_token": csrf(admin), "invite_email": "nurse@example.org"})
+    assert ok.status_code == 200 and "Invited nurse@example.org" in ok.text
+    sign_up(stranger, "nurse@example.org", "long enough secret")

@@ -188,3 +188,16 @@ def test_profile_form_keeps_bad_input_and_saves_good_input(client: TestClient) -
     good = client.post("/profile", data={**form, "zip_code": "10001", "fte": "0.8"}, headers=HTML)
     assert good.status_code == 200 and "Profile saved" in good.text
     assert 'value="10001"' in good.text
+
+
+def test_dashboard_numbers_link_to_the_lines_behind_them(client: TestClient) -> None:
+    sign_up(client, "trace@example.org")
+    for code in ("99213", "99214", "99214"):
+        client.post("/log", data=_form(client, hcpcs=code))
+    page = client.get("/dashboard", params={"period": "day"}, headers=HTML).text
+    link = re.search(r'href="(/lines\?start=[0-9-]+&amp;end=[0-9-]+&amp;hcpcs=99214)"', page)
+    assert link
+    lines = client.get(link.group(1).replace("&amp;", "&"), headers=HTML)
+    assert lines.status_code == 200
+    assert re.search(r'id="lines-wrvu">3\.84<', lines.text)  # two 99214 at 1.92
+    assert lines.text.count("<code>99214</code>") == 2 and "<code>99213</code>" not in lines.text

@@ -221,6 +221,26 @@ def signup_mode(db: DB, user: PageUser, signup_mode: Annotated[str, Form(max_len
     return redirect("/profile")
 
 
+@router.post("/admin/invite", response_class=HTMLResponse)
+def invite(
+    request: Request,
+    db: DB,
+    user: PageUser,
+    invite_email: Annotated[str, Form(max_length=300)] = "",
+    invite_role: Annotated[str, Form(max_length=20)] = "clinician",
+) -> Response:
+    """An administrator invites an email (used while sign-up is by invitation)."""
+    form = {**_profile_form(user), "invite_email": invite_email, "invite_role": invite_role}
+    try:
+        accounts.invite(db, user, invite_email, invite_role)
+    except Forbidden:
+        raise HTTPException(status_code=403, detail="Only an administrator can invite.") from None
+    except InvalidInput as exc:
+        field = "invite_email" if exc.field == "email" else "invite_role"
+        return _profile_page(request, db, user, form, {field: _sentence(exc.message)}, 422)
+    return _profile_page(request, db, user, _profile_form(user), {}, flash=f"Invited {invite_email.strip()}.")
+
+
 @router.post("/profile/tokens", response_class=HTMLResponse)
 def create_token(
     request: Request, db: DB, user: PageUser, token_name: Annotated[str, Form(max_length=100)] = "script"

@@ -74,6 +74,8 @@ def dashboard_context(board: dash.Dashboard) -> dict[str, Any]:
         "periods": PERIOD_LABELS,
         "bucket_label": BUCKET_WORDS[board.period],
         "range_label": f"{board.start.isoformat()} to {board.end.isoformat()}",
+        "range_start": board.start.isoformat(),
+        "range_end": board.end.isoformat(),
         "totals": {
             "wrvu": board.totals.wrvu,
             "allowed": board.totals.allowed,

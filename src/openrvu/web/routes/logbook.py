@@ -350,3 +350,30 @@ def favourite_up(db: DB, user: PageUser, favourite_id: RowId) -> Response:
         ids[i - 1], ids[i] = ids[i], ids[i - 1]
         shortcuts.reorder_favourites(db, user, ids)
     return redirect("/log")
+
+
+@router.get("/lines", response_class=HTMLResponse)
+def lines_page(
+    request: Request,
+    db: DB,
+    user: PageUser,
+    start: str = Query("", max_length=10),
+    end: str = Query("", max_length=10),
+    hcpcs: str = Query("", max_length=5),
+) -> Response:
+    """The lines behind a dashboard figure (a date range, optionally one code): every number is traceable."""
+    try:
+        lo = date.fromisoformat(start) if start else None
+        hi = date.fromisoformat(end) if end else None
+    except ValueError:
+        raise HTTPException(status_code=422, detail="Dates are YYYY-MM-DD.") from None
+    rows = entries.list_entries(db, user, start=lo, end=hi, hcpcs=hcpcs or None, limit=1000)
+    context = {
+        "nav": "dashboard",
+        "lines": rows,
+        "total": entries.total_wrvu(rows),
+        "start": lo,
+        "end": hi,
+        "hcpcs": hcpcs.upper(),
+    }
+    return render(request, "lines.html", context)
