@@ -52,9 +52,15 @@ _INT_COLUMNS = (
     "gw",
     "gpe",
     "gmp",
+    "pre_op",
+    "intra_op",
+    "post_op",
+    "co_surg",
+    "team_surg",
+    "asst_surg",
 )
 _BOOL_COLUMNS = frozenset({"zzz", "fac_na", "nonfac_na", "endo3", "is_base", "split_sum"})
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 def scaled(value: Decimal, places: int) -> int:
@@ -109,6 +115,12 @@ class RefArrays:
     gw: np.ndarray
     gpe: np.ndarray
     gmp: np.ndarray
+    pre_op: np.ndarray
+    intra_op: np.ndarray
+    post_op: np.ndarray
+    co_surg: np.ndarray
+    team_surg: np.ndarray
+    asst_surg: np.ndarray
 
     def __init__(
         self,
@@ -178,6 +190,12 @@ class RefArrays:
             "endo_row": col(other(i, r, r.endo_base, "") if r.endo_base else -1 for i, r in enumerate(rows)),
             "row_code": col(code_id[r.hcpcs] for r in rows),
             "base_code": col(code_id[r.endo_base] if r.endo_base else -1 for r in rows),
+            "pre_op": col(scaled(r.pre_op, 2) for r in rows),
+            "intra_op": col(scaled(r.intra_op, 2) for r in rows),
+            "post_op": col(scaled(r.post_op, 2) for r in rows),
+            "co_surg": col(ord(r.co_surg[:1] or " ") for r in rows),
+            "team_surg": col(ord(r.team_surg[:1] or " ") for r in rows),
+            "asst_surg": col(ord(r.asst_surg[:1] or " ") for r in rows),
             "gw": np.array([scaled(g.work_gpci, 3) for g in gpcis], dtype=np.int64),
             "gpe": np.array([scaled(g.pe_gpci, 3) for g in gpcis], dtype=np.int64),
             "gmp": np.array([scaled(g.mp_gpci, 3) for g in gpcis], dtype=np.int64),

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 
 from openrvu.pricing.arrays import KIND_ANES, KIND_CONTRACTOR, KIND_NONE, KIND_PAY, ROW_MODS, RefArrays
 from openrvu.pricing.contract import Contract
-from openrvu.pricing.engine import modifier_effects
+from openrvu.pricing.engine import EXACT, SurgeryIndicators, modifier_effects
 from openrvu.pricing.errors import PricingError
 from openrvu.pricing.modifiers import INFORMATIONAL_MODIFIERS, check_modifiers, parse_modifiers
 from openrvu.pricing.pos import normalize_pos, place_of_service
@@ -58,6 +58,11 @@ def _encode(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
     """Dictionary-encode a string column: (codes per line, distinct values)."""
     enc = pc.dictionary_encode(column).combine_chunks()
     return _np(enc.indices), _texts(enc.dictionary)
+
+
+def _codes(column: pa.ChunkedArray) -> np.ndarray:
+    """Dense codes of a string column (its distinct values are not needed)."""
+    return _np(pc.dictionary_encode(column).combine_chunks().indices)
 
 
 def _map(codes: np.ndarray, values: list, fn: Callable[[str], int], fill: int = -1) -> np.ndarray:
@@ -156,7 +161,7 @@ class BulkRepricer:
         if chunks <= 1:
             out, stats = self._columns(table, contract)
         else:
-            enc = _group_ids(_encode(table.column("encounter_id"))[0], _encode(table.column("date"))[0])
+            enc = _group_ids(_codes(table.column("encounter_id")), _codes(table.column("date")))
             order = np.argsort(enc % chunks, kind="stable")
             bounds = np.searchsorted((enc % chunks)[order], np.arange(chunks + 1))
             parts: dict[str, list[pa.Array]] = {name: [] for name in OUTPUT_NAMES}
@@ -224,7 +229,7 @@ class BulkRepricer:
         fac_b = fac == 1
         safe_gi = np.where(gi < 0, 0, gi)
         n_units = np.where(error, 1, units)
-        enc = _group_ids(_encode(cols["encounter_id"])[0], date_codes)
+        enc = _group_ids(_codes(cols["encounter_id"]), date_codes)
         pay = ok & (kind == KIND_PAY)
         mult, status, zzz, bilat = (
             ref.mult[safe_ri],
@@ -599,9 +604,7 @@ class BulkRepricer:
         for i in fx.tolist():
             key = (int(ri[i]), int(mod_codes[i]))
             if key not in cache:
-                row = self.service.row(*self.ref.keys[key[0]])
-                assert row is not None  # the key comes from the same database
-                cache[key] = modifier_effects(row, mods[key[1]], None, contract)
+                cache[key] = modifier_effects(self._indicators(key[0]), mods[key[1]], None, contract)
             pay, credit, paid, rules = cache[key]
             text = " ".join(r.code for r in rules)
             if text not in rule_ids:
@@ -613,10 +616,24 @@ class BulkRepricer:
             elif pay is None:
                 allowed_text[i] = ""
             else:
-                exact = max(Decimal(int(amount[i])), Decimal(0)) / _SCALE * pay
+                with localcontext(EXACT):  # exact, as in the engine: one rounding, to cents
+                    exact = max(Decimal(int(amount[i])), Decimal(0)) / _SCALE * pay
                 allowed_text[i] = f"{exact.quantize(CENT, rounding=ROUND_HALF_UP):.2f}"
             wrvu_text[i] = _wrvu_text(int(wc[i]), Decimal(1) if t_bundled[i] else credit)
         return out
+
+    def _indicators(self, i: int) -> SurgeryIndicators:
+        """The surgery indicators of row ``i``, back from the arrays (exact: shares are x100 integers)."""
+        ref = self.ref
+        return SurgeryIndicators(
+            ref.keys[i][2],
+            Decimal(int(ref.pre_op[i])).scaleb(-2),
+            Decimal(int(ref.intra_op[i])).scaleb(-2),
+            Decimal(int(ref.post_op[i])).scaleb(-2),
+            chr(ref.co_surg[i]).strip(),
+            chr(ref.team_surg[i]).strip(),
+            chr(ref.asst_surg[i]).strip(),
+        )
 
     def _rules(
         self,
@@ -738,7 +755,8 @@ class BulkRepricer:
 
 
 def _wrvu_text(value: int, credit: Decimal) -> str:
-    exact = max(Decimal(value) / 10**6 * credit, Decimal(0))
+    with localcontext(EXACT):
+        exact = max(Decimal(value) / 10**6 * credit, Decimal(0))
     return f"{exact.quantize(CENT, rounding=ROUND_HALF_UP):.2f}"
 
 

@@ -44,7 +44,7 @@ ZERO = Decimal(0)
 ONE = Decimal(1)
 HALF = Decimal("0.5")
 CENT = Decimal("0.01")
-_EXACT = Context(prec=60, rounding=ROUND_HALF_UP)
+EXACT = Context(prec=60, rounding=ROUND_HALF_UP)  # no intermediate rounding of money
 
 Comps = tuple[Decimal, Decimal, Decimal]  # (work, PE, MP) RVUs
 NO_COMPS: Comps = (ZERO, ZERO, ZERO)
@@ -377,8 +377,28 @@ def _effective(p: _Plan, comps: Comps, apply_mp: bool, bilat: Decimal, base: Com
     return eff
 
 
+@dataclass(frozen=True, slots=True)
+class SurgeryIndicators:
+    """The fields of an RVU row that the modifier rules read (rules 9, 14-17)."""
+
+    modifier: str
+    pre_op: Decimal
+    intra_op: Decimal
+    post_op: Decimal
+    co_surg: str
+    team_surg: str
+    asst_surg: str
+
+    @classmethod
+    def of(cls, row: RvuRow) -> SurgeryIndicators:
+        """The indicators of an RVU row."""
+        return cls(
+            row.modifier, row.pre_op, row.intra_op, row.post_op, row.co_surg, row.team_surg, row.asst_surg
+        )
+
+
 def modifier_effects(
-    row: RvuRow, mods: tuple[str, ...], reduced_pct: Decimal | None, contract: Contract
+    row: SurgeryIndicators, mods: tuple[str, ...], reduced_pct: Decimal | None, contract: Contract
 ) -> tuple[Decimal | None, Decimal, bool, list[AppliedRule]]:
     """Rules 9-11 and 14-17 for one line.
 
@@ -489,7 +509,7 @@ def price_encounter(
     lines: Sequence[ResolvedLine], provider: Provider = Provider(), contract: Contract = DEFAULT_CONTRACT
 ) -> EncounterResult:
     """Price the lines of one provider on one date (see the module docstring for the order of rules)."""
-    with localcontext(_EXACT):
+    with localcontext(EXACT):
         plans = [_plan_line(rl) for rl in lines]
         pairs = _bilateral(plans)
         _rank(plans, pairs)
@@ -542,7 +562,7 @@ def _finish(p: _Plan, provider: Provider, contract: Contract, others_paid: int) 
             p.add(17, "17:ZZZ", "add-on code: never ranked or reduced")
         eff = _effective(p, p.comps, True, p.bilat, p.endo_base, True)
         pay_factor, credit_factor, paid, modifier_rules = modifier_effects(
-            row, p.mods, rl.line.reduced_pct, contract
+            SurgeryIndicators.of(row), p.mods, rl.line.reduced_pct, contract
         )
         p.rules.extend(modifier_rules)
         bundled_t = p.status_code == "T" and others_paid > 0
