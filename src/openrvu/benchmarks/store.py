@@ -1,9 +1,14 @@
-"""Read the built benchmark tables (the small SQLite file of one data year), for the CLI, web and PDF."""
+"""Read the built benchmark tables (the small SQLite file of one data year), for the CLI, web and PDF.
+
+A store may be shared by threads (a web server's workers): its queries are serialised by a lock, and each
+is a point query on an index, well under a millisecond.
+"""
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +45,7 @@ class BenchmarkStore:
         self.path = path
         self.con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
         self.con.row_factory = sqlite3.Row
+        self._lock = threading.Lock()
         rows = dict(self.con.execute("SELECT key, value FROM meta").fetchall())
         self.meta = BuildMeta.from_dict(json.loads(rows["build"]))
         self.caveats: list[str] = json.loads(rows["caveats"])
@@ -69,6 +75,15 @@ class BenchmarkStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _all(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self.con.execute(sql, args).fetchall()
+
+    def _one(self, sql: str, args: tuple[Any, ...] = ()) -> sqlite3.Row | None:
+        with self._lock:
+            row: sqlite3.Row | None = self.con.execute(sql, args).fetchone()
+            return row
+
     @property
     def synthetic(self) -> bool:
         return self.meta.synthetic
@@ -88,70 +103,72 @@ class BenchmarkStore:
 
     def summary(self, specialty: str) -> dict[str, Any]:
         """Providers and p10/p25/p50/p75/p90 of annual wRVUs in a specialty."""
-        row = self.con.execute(
-            "SELECT * FROM specialty_summary WHERE specialty = ?", (self.specialty(specialty),)
-        ).fetchone()
-        return dict(row)
+        row = self._one("SELECT * FROM specialty_summary WHERE specialty = ?", (self.specialty(specialty),))
+        return dict(row) if row else {}
 
     def quantiles(self, specialty: str) -> list[tuple[int, float]]:
         """The fine quantile table of a specialty: (percentile 0..100, wRVU)."""
-        rows = self.con.execute(
+        rows = self._all(
             "SELECT pct, wrvu FROM specialty_quantiles WHERE specialty = ? ORDER BY pct",
             (self.specialty(specialty),),
-        ).fetchall()
+        )
         return [(int(r[0]), float(r[1])) for r in rows]
 
     def percentile_of(self, specialty: str, wrvu: float) -> int:
         """The highest percentile whose wRVU value is at or below ``wrvu`` (0 when below the minimum)."""
-        row = self.con.execute(
+        row = self._one(
             "SELECT MAX(pct) FROM specialty_quantiles WHERE specialty = ? AND wrvu <= ?",
             (self.specialty(specialty), float(wrvu)),
-        ).fetchone()
+        )
         return int(row[0]) if row and row[0] is not None else 0
 
     def em_mix(self, specialty: str) -> list[dict[str, Any]]:
         """The specialty's E/M level mix: family, level, code, services, share of the family."""
-        rows = self.con.execute(
+        rows = self._all(
             "SELECT family, family_name, level, hcpcs, services, providers, share FROM em_mix "
             "WHERE specialty = ? ORDER BY family, level",
             (self.specialty(specialty),),
-        ).fetchall()
+        )
         return [dict(r) for r in rows]
 
     def code(self, hcpcs: str) -> dict[str, Any] | None:
         """National figures of a code, or None when no line billed it."""
-        row = self.con.execute(
-            "SELECT * FROM code_stats WHERE hcpcs = ?", (hcpcs.strip().upper(),)
-        ).fetchone()
+        row = self._one("SELECT * FROM code_stats WHERE hcpcs = ?", (hcpcs.strip().upper(),))
         return dict(row) if row else None
 
     def code_specialties(self, hcpcs: str, limit: int = 10) -> list[dict[str, Any]]:
         """The specialties that bill a code, largest share first."""
-        rows = self.con.execute(
+        rows = self._all(
             "SELECT specialty, services, providers, share, median_provider_services FROM code_specialties "
             "WHERE hcpcs = ? ORDER BY share DESC, specialty LIMIT ?",
             (hcpcs.strip().upper(), limit),
-        ).fetchall()
+        )
         return [dict(r) for r in rows]
 
     def code_specialty(self, hcpcs: str, specialty: str) -> dict[str, Any] | None:
         """One specialty's figures for a code (median volume of its providers who bill it)."""
-        row = self.con.execute(
+        row = self._one(
             "SELECT specialty, services, providers, share, median_provider_services FROM code_specialties "
             "WHERE hcpcs = ? AND specialty = ?",
             (hcpcs.strip().upper(), self.specialty(specialty)),
-        ).fetchone()
+        )
         return dict(row) if row else None
 
     def categories(self) -> list[dict[str, Any]]:
         """Every category's rollup, largest by services first."""
-        rows = self.con.execute("SELECT * FROM category_stats ORDER BY services DESC").fetchall()
-        return [dict(r) for r in rows]
+        return [dict(r) for r in self._all("SELECT * FROM category_stats ORDER BY services DESC")]
 
     def category_specialties(self, category: str, limit: int = 10) -> list[dict[str, Any]]:
-        rows = self.con.execute(
+        """The specialties that bill a category, largest share first."""
+        rows = self._all(
             "SELECT specialty, services, providers, share FROM category_specialties WHERE category = ? "
             "ORDER BY share DESC, specialty LIMIT ?",
             (category, limit),
-        ).fetchall()
+        )
         return [dict(r) for r in rows]
+
+    def table_rows(self, table: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Column names and rows of one output table (for exports)."""
+        with self._lock:
+            cursor = self.con.execute(f'SELECT * FROM "{table}"')
+            return [d[0] for d in cursor.description], [tuple(r) for r in cursor.fetchall()]

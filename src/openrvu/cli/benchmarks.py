@@ -285,8 +285,7 @@ def export_command(
     if table not in names:
         raise fail(f"no table {table!r}; choose one of {', '.join(names)}")
     with _store(year) as store:
-        cursor = store.con.execute(f'SELECT * FROM "{table}"')
-        columns = [d[0] for d in cursor.description]
+        columns, rows = store.table_rows(table)
         with out.open("w", newline="", encoding="utf-8") as handle:
             handle.write(f"# {store.meta.label}\n")
             for line in store.caveats:
@@ -294,10 +293,8 @@ def export_command(
             writer = csv.writer(handle)
             writer.writerow([*columns, "synthetic"])
             flag = "SYNTHETIC" if store.synthetic else ""
-            count = 0
-            for row in cursor:
-                writer.writerow([*row, flag])
-                count += 1
+            writer.writerows([*row, flag] for row in rows)
+            count = len(rows)
         _header(store)
         console.print(f"wrote {count:,} rows to {out}", highlight=False)
 
