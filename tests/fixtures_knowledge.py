@@ -8,7 +8,7 @@ import pytest
 
 from openrvu.cms.hcpcs2 import parse_hcpcs2
 from openrvu.cms.models import HcpcsLevel2Row, RvuRow
-from openrvu.cms.pprrvu import parse_pprrvu
+from openrvu.cms.rvu_file import parse_pprrvu
 
 
 @pytest.fixture(scope="session")

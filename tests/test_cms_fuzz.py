@@ -9,13 +9,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from openrvu.cms.anes import parse_anes
+from openrvu.cms.counties import parse_locco
 from openrvu.cms.discover import classify
 from openrvu.cms.errors import CmsFormatError
 from openrvu.cms.gpci import parse_gpci
 from openrvu.cms.hcpcs2 import parse_hcpcs2
-from openrvu.cms.locco import parse_locco
-from openrvu.cms.oppscap import parse_oppscap
-from openrvu.cms.pprrvu import parse_pprrvu
+from openrvu.cms.opps_cap import parse_oppscap
+from openrvu.cms.rvu_file import parse_pprrvu
 from openrvu.cms.zip5 import parse_zip5
 
 PARSERS = [parse_pprrvu, parse_gpci, parse_locco, parse_anes, parse_oppscap, parse_zip5, parse_hcpcs2]

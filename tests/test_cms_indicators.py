@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from openrvu.cms.indicators import TABLES, describe, is_paid_status, meaning
-from openrvu.cms.pprrvu import parse_pprrvu
+from openrvu.cms.rvu_file import parse_pprrvu
 
 
 @pytest.mark.parametrize(

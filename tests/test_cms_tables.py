@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from openrvu.cms.anes import parse_anes
+from openrvu.cms.counties import parse_locco
 from openrvu.cms.errors import CmsFormatError
 from openrvu.cms.gpci import parse_gpci
 from openrvu.cms.hcpcs2 import parse_hcpcs2
-from openrvu.cms.locco import parse_locco
-from openrvu.cms.oppscap import parse_oppscap
+from openrvu.cms.opps_cap import parse_oppscap
 from openrvu.cms.zip5 import parse_zip5
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from openrvu.cms.gpci import parse_gpci
 from openrvu.cms.payment_amounts import parse_payment_amounts
-from openrvu.cms.pprrvu import parse_pprrvu
+from openrvu.cms.rvu_file import parse_pprrvu
 from openrvu.pricing.engine import price_encounter
 from openrvu.pricing.model import LineInput, ResolvedLine
 from openrvu.pricing.pos import place_of_service

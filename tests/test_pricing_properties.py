@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from openrvu.cms.gpci import parse_gpci
 from openrvu.cms.models import GpciRow
-from openrvu.cms.pprrvu import parse_pprrvu
+from openrvu.cms.rvu_file import parse_pprrvu
 from openrvu.pricing.engine import price_encounter
 from openrvu.pricing.model import LineInput, ResolvedLine
 

@@ -21,12 +21,12 @@ from typing import TypeVar
 
 from openrvu.cms._table import cell_text, decode_text
 from openrvu.cms.anes import AnesFile, is_anes_header, parse_anes
+from openrvu.cms.counties import LoccoFile, is_locco_header, parse_locco
 from openrvu.cms.errors import CmsFormatError
 from openrvu.cms.gpci import GpciFile, is_gpci_header, parse_gpci
 from openrvu.cms.hcpcs2 import HcpcsFile, is_hcpcs2_header, parse_hcpcs2
-from openrvu.cms.locco import LoccoFile, is_locco_header, parse_locco
-from openrvu.cms.oppscap import OppsCapFile, is_oppscap_header, parse_oppscap
-from openrvu.cms.pprrvu import PprrvuFile, is_pprrvu_header, parse_pprrvu
+from openrvu.cms.opps_cap import OppsCapFile, is_oppscap_header, parse_oppscap
+from openrvu.cms.rvu_file import PprrvuFile, is_pprrvu_header, parse_pprrvu
 from openrvu.cms.zip5 import Zip5File, looks_like_zip5, parse_zip5
 
 PPRRVU = "pprrvu"

@@ -20,15 +20,15 @@ from pathlib import Path
 
 from openrvu.cms import discover as kinds
 from openrvu.cms.anes import AnesFile
+from openrvu.cms.counties import LoccoFile
 from openrvu.cms.discover import CmsInput, Discovery, Parsed, discover, parse
 from openrvu.cms.errors import CmsFormatError
 from openrvu.cms.gpci import GpciFile
 from openrvu.cms.hcpcs2 import HcpcsFile
-from openrvu.cms.locco import LoccoFile
 from openrvu.cms.models import RvuRow
-from openrvu.cms.oppscap import OppsCapFile
-from openrvu.cms.pprrvu import PprrvuFile
+from openrvu.cms.opps_cap import OppsCapFile
 from openrvu.cms.release import year_from_names
+from openrvu.cms.rvu_file import PprrvuFile
 from openrvu.cms.zip5 import Zip5File
 from openrvu.reference.categories import category_of
 

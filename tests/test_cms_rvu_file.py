@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from openrvu.cms.errors import CmsFormatError
-from openrvu.cms.pprrvu import parse_pprrvu
+from openrvu.cms.rvu_file import parse_pprrvu
 
 RVU25 = "pfs_rvu_2025/PPRRVU2025_Oct.csv"
 RVU26 = "pfs_rvu_2026/PPRRVU2026_Jul_nonQPP.csv"
