@@ -28,6 +28,12 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _cpu_s() -> float:
+    """CPU seconds of this process (all threads): the machine is shared, so wall time alone misleads."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _release(reference_path: Path) -> tuple[str, dict[str, Any]]:
     from openrvu.benchmarks.rvus import release_work
     from openrvu.reference.db import ReferenceDB
@@ -61,7 +67,7 @@ def _build(reference_path: Path, csv_path: Path, bench_dir: Path) -> dict[str, A
     from openrvu.benchmarks.build import build
 
     name, work = _release(reference_path)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu_s()
     result = build(
         [csv_path],
         work=work,
@@ -72,6 +78,8 @@ def _build(reference_path: Path, csv_path: Path, bench_dir: Path) -> dict[str, A
     )
     return {
         "seconds": time.perf_counter() - started,
+        "cpu_s": _cpu_s() - cpu,
+        "load": os.getloadavg()[0],
         "timings": result.timings,
         "providers": result.meta.providers,
         "lines": result.meta.lines,
@@ -87,7 +95,7 @@ def _pandas(reference_path: Path, csv_path: Path) -> dict[str, Any]:
     import pandas as pd
 
     _name, work = _release(reference_path)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu_s()
     frame = pd.read_csv(
         csv_path,
         usecols=["Rndrng_NPI", "Rndrng_Prvdr_Ent_Cd", "Rndrng_Prvdr_Type", "HCPCS_Cd", "Tot_Srvcs"],
@@ -116,6 +124,8 @@ def _pandas(reference_path: Path, csv_path: Path) -> dict[str, Any]:
     code_provider.groupby("HCPCS_Cd", observed=True)["Tot_Srvcs"].agg(["sum", "count", "median"])
     return {
         "seconds": time.perf_counter() - started,
+        "cpu_s": _cpu_s() - cpu,
+        "load": os.getloadavg()[0],
         "p50": {k: v[50] for k, v in quantiles.items()},
         "peak_mb": _peak_mb(),
     }
@@ -214,18 +224,20 @@ def main() -> None:
         steps = ", ".join(f"{k} {v:.1f}" for k, v in built["timings"].items())
         print(
             f"DuckDB build ({THREADS} threads, memory_limit {DUCKDB_MEMORY}): {built['seconds']:.1f} s "
-            f"[{steps}], peak RSS {built['peak_mb']:,.0f} MB "
-            f"(targets: < 60 s, < 4,096 MB)",
+            f"[{steps}], CPU {built['cpu_s']:.1f} s, peak RSS {built['peak_mb']:,.0f} MB, "
+            f"1-min load average at the end {built['load']:.1f} (targets: < 60 s, < 4,096 MB)",
             flush=True,
         )
         panda = _run("_pandas", reference, csv_path)
         print(
-            f"pandas, same aggregation from the same CSV: {panda['seconds']:.1f} s, peak RSS "
-            f"{panda['peak_mb']:,.0f} MB",
+            f"pandas, same aggregation from the same CSV: {panda['seconds']:.1f} s, "
+            f"CPU {panda['cpu_s']:.1f} s, "
+            f"peak RSS {panda['peak_mb']:,.0f} MB, load {panda['load']:.1f}",
             flush=True,
         )
         print(
             f"ratio pandas/DuckDB: time {panda['seconds'] / built['seconds']:.2f}x, "
+            f"CPU {panda['cpu_s'] / built['cpu_s']:.2f}x, "
             f"peak memory {panda['peak_mb'] / built['peak_mb']:.2f}x",
             flush=True,
         )

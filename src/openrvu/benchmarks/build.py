@@ -37,14 +37,11 @@ STORE_NAME = "benchmarks.sqlite"
 INPUT_NAMES: dict[str, str] = {
     "Rndrng_NPI": "npi",
     "Rndrng_Prvdr_Ent_Cd": "entity",
-    "Rndrng_Prvdr_State_Abrvtn": "state",
     "Rndrng_Prvdr_Type": "specialty",
     "HCPCS_Cd": "hcpcs",
-    "HCPCS_Drug_Ind": "drug_ind",
     "Place_Of_Srvc": "pos",
     "Tot_Benes": "benes",
     "Tot_Srvcs": "srvcs",
-    "Tot_Bene_Day_Srvcs": "bene_day_srvcs",
 }
 
 

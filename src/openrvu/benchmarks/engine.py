@@ -30,7 +30,7 @@ class Step:
 
 
 STEPS: tuple[Step, ...] = (
-    Step("lines", materialize=False, output=False),
+    Step("lines", materialize=True, output=False),
     Step("input_summary", materialize=True, output=True),
     Step("provider_wrvu", materialize=True, output=False),
     Step("specialty_quantiles", materialize=True, output=True, order_by=("specialty", "pct")),
@@ -68,7 +68,9 @@ class DuckDBEngine:
     def __init__(self, workdir: Path, *, threads: int | None = None, memory_limit: str = "2GB") -> None:
         import duckdb
 
-        self.con = duckdb.connect(str(workdir / "work.duckdb"))
+        # In memory (spilling to the build folder beyond the limit): a database file would write every
+        # intermediate table to disk.
+        self.con = duckdb.connect()
         self.con.execute(f"SET threads = {int(threads or os.cpu_count() or 1)}")
         self.con.execute(f"SET memory_limit = '{memory_limit}'")
         self.con.execute(f"SET temp_directory = '{workdir / 'spill'}'")

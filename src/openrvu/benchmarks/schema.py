@@ -71,14 +71,11 @@ OLDER_GENDER_COLUMN = "Rndrng_Prvdr_Gndr"
 BUILD_COLUMNS: dict[str, str] = {
     "Rndrng_NPI": "VARCHAR",
     "Rndrng_Prvdr_Ent_Cd": "VARCHAR",
-    "Rndrng_Prvdr_State_Abrvtn": "VARCHAR",
     "Rndrng_Prvdr_Type": "VARCHAR",
     "HCPCS_Cd": "VARCHAR",
-    "HCPCS_Drug_Ind": "VARCHAR",
     "Place_Of_Srvc": "VARCHAR",
     "Tot_Benes": "BIGINT",
     "Tot_Srvcs": "DECIMAL(18,2)",
-    "Tot_Bene_Day_Srvcs": "DECIMAL(18,2)",
 }
 
 GEOGRAPHY_SERVICE_COLUMNS: tuple[str, ...] = (
