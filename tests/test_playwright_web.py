@@ -85,10 +85,25 @@ def test_code_page_g0320_shows_every_section(page: Any, artifacts_dir: Path) -> 
         "does not have a physician work component assigned by CMS" in page.locator("#zero-work").inner_text()
     )
     assert "American Medical Association" in page.locator("footer").inner_text()
-    page.select_option("#pay-locality", index=1)
     page.wait_for_selector("#payment-amounts [data-setting=facility]")
-    assert "$" in page.locator("#payment-amounts").inner_text()
+    assert "Not paid separately (status X)" in page.locator("#payment-amounts").inner_text()
     page.screenshot(path=str(artifacts_dir / "code-G0320.png"), full_page=True)
+
+
+def test_payment_card_follows_the_locality_chooser(page: Any) -> None:
+    page.goto("/codes/99213")
+    page.wait_for_selector("#payment-amounts [data-setting=facility]")
+    national = page.locator("#payment-amounts [data-setting=nonfacility] .value").inner_text()
+    page.select_option("#pay-locality", index=1)
+    page.wait_for_function(
+        "n => document.querySelector('#payment-amounts [data-setting=nonfacility] .value').innerText !== n",
+        arg=national,
+    )
+    local = page.locator("#payment-amounts [data-setting=nonfacility] .value").inner_text()
+    assert national.startswith("$") and local.startswith("$") and local != national
+    page.fill("#pay-zip", "10001")
+    page.click("#payment button[type=submit]")
+    page.wait_for_selector("text=(ZIP 10001)")
 
 
 def _sign_up(page: Any) -> str:

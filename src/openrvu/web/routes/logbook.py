@@ -42,9 +42,7 @@ def _form_values(user: User, **given: Any) -> dict[str, Any]:
     return values
 
 
-def _entry_context(
-    request: Request, db: DB, user: User, form: dict[str, Any], **extra: Any
-) -> dict[str, Any]:
+def _entry_context(form: dict[str, Any], **extra: Any) -> dict[str, Any]:
     return {
         "nav": "log",
         "form": form,
@@ -65,9 +63,6 @@ def _log_page(
     recent = shortcuts.recent_codes(db, user, limit=8)
     templates = shortcuts.list_templates(db, user)
     context = _entry_context(
-        request,
-        db,
-        user,
         form,
         errors=errors,
         action="/log",
@@ -183,9 +178,6 @@ def _edit_page(
     status: int,
 ) -> Response:
     context = _entry_context(
-        request,
-        db,
-        user,
         form,
         errors=errors,
         action=f"/log/{entry_id}",
