@@ -191,3 +191,42 @@ def column_index(header: list[str]) -> dict[str, int]:
         if key and key not in index:
             index[key] = i
     return index
+
+
+def find_column(index: dict[str, int], aliases: tuple[str, ...]) -> int | None:
+    """Position of the first of ``aliases`` (normalised names) the header has, else ``None``."""
+    return next((index[a] for a in aliases if a in index), None)
+
+
+def missing_column(source: str, line: int, display: str) -> CmsFormatError:
+    """The error for a header that lacks the required column ``display``."""
+    return CmsFormatError(
+        source,
+        f"the header has no {display!r} column",
+        line=line,
+        column=display,
+        expected=f"a column named {display}",
+    )
+
+
+def check_length(source: str, line: int, cells: list[str], width: int) -> None:
+    """A data row must reach the last column the parser reads: a shorter one was cut off."""
+    if len(cells) < width:
+        raise CmsFormatError(
+            source,
+            f"the row has {len(cells)} columns, expected {width}: truncated?",
+            line=line,
+            expected=f"{width} columns",
+        )
+
+
+def check_hcpcs(source: str, line: int, hcpcs: str) -> None:
+    """A HCPCS code is 5 letters or digits (after zero-padding and upper-casing)."""
+    if len(hcpcs) != 5 or not hcpcs.isalnum():
+        raise CmsFormatError(
+            source,
+            f"{hcpcs[:20]!r} is not a HCPCS code",
+            line=line,
+            column="HCPCS",
+            expected="5 letters/digits",
+        )

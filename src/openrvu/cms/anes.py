@@ -11,7 +11,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from openrvu.cms._table import check_width, find_header, norm_name, parse_decimal, read_table, zero_pad
+from openrvu.cms._table import (
+    check_length,
+    check_width,
+    find_header,
+    norm_name,
+    parse_decimal,
+    read_table,
+    zero_pad,
+)
 from openrvu.cms.errors import CmsFormatError
 from openrvu.cms.models import AnesthesiaCf
 
@@ -63,13 +71,7 @@ def parse_anes(path: Path, data: bytes | None = None, *, source: str | None = No
         carrier = cells[0].strip() if cells else ""
         if not carrier.isdigit():
             continue  # blank trailer rows
-        if len(cells) < width:
-            raise CmsFormatError(
-                src,
-                f"the row has {len(cells)} columns, expected {width}: truncated?",
-                line=line,
-                expected=f"{width} columns",
-            )
+        check_length(src, line, cells, width)
         check_width(src, line, cells, header)
         rows.append(
             AnesthesiaCf(

@@ -10,7 +10,16 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from openrvu.cms._table import column_index, find_header, is_blank, norm_name, read_table, zero_pad
+from openrvu.cms._table import (
+    check_length,
+    column_index,
+    find_header,
+    is_blank,
+    missing_column,
+    norm_name,
+    read_table,
+    zero_pad,
+)
 from openrvu.cms.errors import CmsFormatError
 from openrvu.cms.models import LocalityCounties
 
@@ -45,13 +54,7 @@ def parse_locco(path: Path, data: bytes | None = None, *, source: str | None = N
             for key, i in index.items():
                 if name in key:
                     return i
-        raise CmsFormatError(
-            src,
-            f"the header has no {names[0]!r} column",
-            line=header_line,
-            column=names[0],
-            expected=f"a column named {names[0]}",
-        )
+        raise missing_column(src, header_line, names[0])
 
     carrier_at = pos("CONTRACTOR", "CARRIER", "MAC")
     locality_at = pos("LOCALITY")
@@ -69,13 +72,7 @@ def parse_locco(path: Path, data: bytes | None = None, *, source: str | None = N
         carrier = cells[carrier_at].strip() if cells else ""
         if not carrier.isdigit():
             continue  # footnotes such as "*  Payment locality is serviced by two carriers."
-        if len(cells) < width:
-            raise CmsFormatError(
-                src,
-                f"the row has {len(cells)} columns, expected {width}: truncated?",
-                line=line,
-                expected=f"{width} columns",
-            )
+        check_length(src, line, cells, width)
         locality = cells[locality_at].strip()
         if not locality.isdigit():
             raise CmsFormatError(

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from openrvu.cms._table import (
+    check_length,
     check_width,
     column_index,
     find_header,
+    missing_column,
     norm_name,
     parse_decimal,
     read_table,
@@ -91,13 +93,7 @@ def parse_gpci(path: Path, data: bytes | None = None, *, source: str | None = No
         ("mp", "MP GPCI"),
     ):
         if wanted[key] is None:
-            raise CmsFormatError(
-                src,
-                f"the header has no {label!r} column",
-                line=header_line,
-                column=label,
-                expected=f"a column named {label}",
-            )
+            raise missing_column(src, header_line, label)
     carrier_at = wanted["carrier"]
     assert carrier_at is not None  # checked above
     year_match = _YEAR.search(" ".join(header) + " " + " ".join(" ".join(c) for _, c in table.rows[:at]))
@@ -108,13 +104,7 @@ def parse_gpci(path: Path, data: bytes | None = None, *, source: str | None = No
         if not carrier.isdigit():
             # Footnotes ("*Work GPCI reflects ...", "MAC Assignments as of ...") and spacers end the table.
             continue
-        if len(cells) < width:
-            raise CmsFormatError(
-                src,
-                f"the row has {len(cells)} columns, expected {width}: truncated?",
-                line=line,
-                expected=f"{width} columns",
-            )
+        check_length(src, line, cells, width)
 
         check_width(src, line, cells, header)
         cell = {key: cells[pos].strip() if pos is not None else "" for key, pos in wanted.items()}

@@ -11,7 +11,14 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from openrvu.cms._table import column_index, find_header, norm_name, parse_yyyymmdd, read_table
+from openrvu.cms._table import (
+    column_index,
+    find_header,
+    missing_column,
+    norm_name,
+    parse_yyyymmdd,
+    read_table,
+)
 from openrvu.cms.errors import CmsFormatError
 from openrvu.cms.models import HcpcsLevel2Row
 from openrvu.cms.release import QUARTER_MONTH, quarter_from_names
@@ -49,13 +56,7 @@ def parse_hcpcs2(
 
     def pos(name: str, display: str) -> int:
         if name not in index:
-            raise CmsFormatError(
-                src,
-                f"the header has no {display!r} column",
-                line=header_line,
-                column=display,
-                expected=f"a column named {display}",
-            )
+            raise missing_column(src, header_line, display)
         return index[name]
 
     hc = pos("HCPC", "HCPC")

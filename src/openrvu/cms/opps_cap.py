@@ -7,9 +7,13 @@ from decimal import Decimal
 from pathlib import Path
 
 from openrvu.cms._table import (
+    check_hcpcs,
+    check_length,
     check_width,
     column_index,
+    find_column,
     find_header,
+    missing_column,
     norm_name,
     parse_decimal,
     read_table,
@@ -53,15 +57,9 @@ def parse_oppscap(path: Path, data: bytes | None = None, *, source: str | None =
     index = column_index(header)
     positions: list[int] = []
     for _, display, aliases in _COLUMNS:
-        pos = next((index[a] for a in aliases if a in index), None)
+        pos = find_column(index, aliases)
         if pos is None:
-            raise CmsFormatError(
-                src,
-                f"the header has no {display!r} column",
-                line=header_line,
-                column=display,
-                expected=f"a column named {display}",
-            )
+            raise missing_column(src, header_line, display)
         positions.append(pos)
     h, m, ps, c, lo, fp, nfp = positions
     width = 1 + max(positions)
@@ -78,23 +76,10 @@ def parse_oppscap(path: Path, data: bytes | None = None, *, source: str | None =
     for line, cells in table.rows[at + 1 :]:
         if not cells or not cells[h].strip():
             continue  # trailing ",,,,,," rows
-        if len(cells) < width:
-            raise CmsFormatError(
-                src,
-                f"the row has {len(cells)} columns, expected {width}: truncated?",
-                line=line,
-                expected=f"{width} columns",
-            )
+        check_length(src, line, cells, width)
         check_width(src, line, cells, header)
         hcpcs = zero_pad(cells[h].upper(), 5)
-        if len(hcpcs) != 5 or not hcpcs.isalnum():
-            raise CmsFormatError(
-                src,
-                f"{hcpcs[:20]!r} is not a HCPCS code",
-                line=line,
-                column="HCPCS",
-                expected="5 letters/digits",
-            )
+        check_hcpcs(src, line, hcpcs)
         rows.append(
             OppsCapRow(
                 hcpcs=hcpcs,

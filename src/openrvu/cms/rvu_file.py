@@ -17,10 +17,13 @@ from pathlib import Path
 
 from openrvu.cms._table import (
     Table,
+    check_hcpcs,
     check_width,
     column_index,
+    find_column,
     find_header,
     is_blank,
+    missing_column,
     norm_name,
     parse_decimal,
     read_table,
@@ -155,15 +158,9 @@ def parse_pprrvu(
     index = column_index(columns)
     positions: list[tuple[str, str, str, int | None]] = []
     for field, kind, display, aliases in _COLUMNS:
-        pos = next((index[a] for a in aliases if a in index), None)
+        pos = find_column(index, aliases)
         if pos is None and field not in _OPTIONAL:
-            raise CmsFormatError(
-                src,
-                f"the header has no {display!r} column",
-                line=table.rows[header_at][0],
-                column=display,
-                expected=f"a column named {display}",
-            )
+            raise missing_column(src, table.rows[header_at][0], display)
         positions.append((field, kind, display, pos))
     width = len(columns)
     release = identify_release(src, banner, [*(names or []), Path(src).name])
@@ -249,14 +246,7 @@ def _convert_rows(
         flags = [bool(c.strip()) for c in get_b(cells)]
         opts = [None if absent else c.strip() for c, absent in zip(get_o(cells), absent_o, strict=True)]
         hcpcs, modifier = strs[0], strs[1]
-        if len(hcpcs) != 5 or not hcpcs.isalnum():
-            raise CmsFormatError(
-                src,
-                f"{hcpcs[:20]!r} is not a HCPCS code",
-                line=line,
-                column="HCPCS",
-                expected="5 letters/digits",
-            )
+        check_hcpcs(src, line, hcpcs)
         if (hcpcs, modifier) in seen:
             raise CmsFormatError(src, f"{hcpcs} {modifier} appears twice", line=line, column="MOD")
         seen.add((hcpcs, modifier))
