@@ -85,26 +85,32 @@ def _number(text: str | None, option: str) -> Decimal | None:
 
 
 def _print_table(result: EncounterResult) -> None:
-    table = Table(title="CMS allowed amount and wRVU credit", show_lines=True)
-    for name in ("code", "release / setting", "RVUs W/PE/MP", "allowed", "wRVU", "rules applied"):
-        table.add_column(name)
-    for line in result.lines:
+    """A summary table, then each line's rules as a numbered list (readable in an 80-column terminal)."""
+    table = Table(title="CMS allowed amount and wRVU credit")
+    for name in ("#", "code", "release / setting", "RVUs W/PE/MP", "allowed", "wRVU"):
+        table.add_column(name, justify="right" if name in ("allowed", "wRVU") else "left")
+    labels = []
+    for n, line in enumerate(result.lines, start=1):
         code = (
             line.hcpcs
             + "".join(f"-{m}" for m in line.modifiers)
             + (f" x{line.units}" if line.units > 1 else "")
         )
-        rules = "\n".join(f"#{r.rule} {r.effect} [dim]({r.source})[/dim]" for r in line.rules)
+        labels.append(code)
         table.add_row(
+            str(n),
             code,
-            f"{line.release}\n{'facility' if line.facility else 'non-facility'} (POS {line.pos})\n"
+            f"{line.release} {'facility' if line.facility else 'non-facility'} (POS {line.pos})\n"
             f"{line.carrier}-{line.locality}, CF {line.conv_factor}",
             f"{line.work_rvu} / {line.pe_rvu} / {line.mp_rvu}",
             "contractor-priced" if line.allowed is None else f"${line.allowed:,.2f}",
             f"{line.wrvu}",
-            rules,
         )
     console.print(table)
+    for n, (code, line) in enumerate(zip(labels, result.lines, strict=True), start=1):
+        console.print(f"[bold]{n}. {code}[/bold]", highlight=False)
+        for r in line.rules:
+            console.print(f"   rule {r.rule}: {r.effect} [dim]({r.source})[/dim]", highlight=False)
     console.print(f"Total allowed ${result.total_allowed:,.2f}   total wRVU {result.total_wrvu}")
 
 
