@@ -145,6 +145,11 @@ def _line_wrvus(page: Any) -> Decimal:
 
 def test_sign_up_log_three_procedures_dashboard_and_csv_export(page: Any, artifacts_dir: Path) -> None:
     _sign_up(page)
+    page.fill("#f-zip_code", "10001")
+    page.fill("#f-annual_wrvu_goal", "5000")
+    page.fill("#f-dollars_per_wrvu", "52.50")
+    page.click("text=Save profile")
+    page.wait_for_selector("text=Profile saved.")
     _log_three(page)
     logged_total = _line_wrvus(page)
     assert logged_total > 0
@@ -153,6 +158,9 @@ def test_sign_up_log_three_procedures_dashboard_and_csv_export(page: Any, artifa
     assert Decimal(page.locator("#total-wrvu").inner_text().replace(",", "")) == logged_total
     assert page.locator("#total-lines").inner_text().strip() == "3"
     assert "99213" in page.locator("#top-codes").inner_text()
+    compensation = Decimal(page.locator("#total-comp").inner_text().lstrip("$").replace(",", ""))
+    assert compensation == (logged_total * Decimal("52.50")).quantize(Decimal("0.01"))
+    assert "of 5,000 wRVU this year" in page.locator("#goal").inner_text()
     page.screenshot(path=str(artifacts_dir / "dashboard.png"), full_page=True)
 
     with page.expect_download() as info:
