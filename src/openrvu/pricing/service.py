@@ -10,10 +10,10 @@ the -26/-TC and endoscopic-base rows the engine's encounter rules need. Every ba
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from openrvu.cms.models import GpciRow, RvuRow
 from openrvu.pricing.contract import DEFAULT_CONTRACT, Contract
@@ -23,6 +23,8 @@ from openrvu.pricing.model import CreditRows, EncounterResult, LineInput, Provid
 from openrvu.pricing.modifiers import check_modifiers, row_modifier
 from openrvu.pricing.pos import normalize_pos, place_of_service
 
+_K = TypeVar("_K", bound=Hashable)
+_V = TypeVar("_V")
 _CARRIER_LOCALITY = re.compile(r"^\d{5}-?\d{2}$")
 _ZIP = re.compile(r"^(\d{5})(?:-\d{4})?$")
 _PCTC_WORDS = {
@@ -67,6 +69,19 @@ def parse_code(token: str) -> LineInput:
     return LineInput(code, tuple(m for m in mods if m), units)
 
 
+def _memo(cache: dict[_K, _V | PricingError], key: _K, compute: Callable[..., _V], *args: Any) -> _V:
+    """``compute(*args)`` once per key, its ``PricingError`` cached too: a bulk file repeats bad inputs."""
+    if key not in cache:
+        try:
+            cache[key] = compute(*args)
+        except PricingError as exc:
+            cache[key] = exc
+    found = cache[key]
+    if isinstance(found, PricingError):
+        raise found
+    return found
+
+
 class PricingService:
     """Prices lines against a reference database (``openrvu.reference.db.ReferenceDB``)."""
 
@@ -79,15 +94,7 @@ class PricingService:
 
     def release_name(self, on: date) -> str:
         """The release in force on a date; ``PricingError`` when none is loaded for it (cached per date)."""
-        if on not in self._releases:
-            try:
-                self._releases[on] = self._release_name(on)
-            except PricingError as exc:
-                self._releases[on] = exc
-        found = self._releases[on]
-        if isinstance(found, PricingError):
-            raise found
-        return found
+        return _memo(self._releases, on, self._release_name, on)
 
     def _release_name(self, on: date) -> str:
         try:
@@ -115,16 +122,7 @@ class PricingService:
 
     def gpci(self, release: str, locality: str) -> GpciRow:
         """The GPCI row of a carrier-locality or ZIP code, for a release (cached)."""
-        key = (release, locality)
-        if key not in self._gpcis:
-            try:
-                self._gpcis[key] = self._gpci(release, locality)
-            except PricingError as exc:
-                self._gpcis[key] = exc
-        found = self._gpcis[key]
-        if isinstance(found, PricingError):
-            raise found
-        return found
+        return _memo(self._gpcis, (release, locality), self._gpci, release, locality)
 
     def _gpci(self, release: str, locality: str) -> GpciRow:
         parsed = parse_locality(locality)
