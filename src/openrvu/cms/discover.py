@@ -14,7 +14,7 @@ import io
 import re
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TypeVar
@@ -283,11 +283,6 @@ def _add_zip(
             "the zip holds no CMS file openrvu reads",
             expected="a CMS release zip such as rvu26a.zip",
         )
-
-
-def iter_kind(inputs: Iterable[CmsInput], kind: str) -> Iterator[CmsInput]:
-    """The inputs of one kind, in discovery order."""
-    return (i for i in inputs if i.kind == kind)
 
 
 Parsed = PprrvuFile | GpciFile | LoccoFile | AnesFile | OppsCapFile | Zip5File | HcpcsFile
