@@ -205,3 +205,34 @@ def test_synthetic_sidecar_is_what_marks_the_build(synth_csv) -> None:  # type: 
     assert side["synthetic"] is True and side["rows"] == synth_csv.rows and side["year"] == 2025
     with synth_csv.path.open(encoding="utf-8") as handle:
         assert next(csv.reader(handle)) == list(PROVIDER_SERVICE_COLUMNS)
+
+
+def test_cli_synth_then_build_and_a_bad_file_exits_2(
+    openrvu_home: Path, reference_path: Path, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from openrvu.cli import app
+
+    openrvu_home.mkdir(parents=True)
+    (openrvu_home / "reference.sqlite").symlink_to(reference_path)
+    runner = CliRunner()
+    made = runner.invoke(
+        app,
+        ["benchmarks", "synth", "--providers", "300", "--year", "2025", "-o", str(tmp_path), "--seed", "3"],
+    )
+    assert made.exit_code == 0, made.output
+    assert "SYNTHETIC" in made.output and "RVU25D" in made.output
+    csv_path = tmp_path / "MUP_PHY_SYNTH_D25_Prov_Svc.csv"
+    built = runner.invoke(app, ["benchmarks", "build", str(csv_path), "--threads", "1"])
+    assert built.exit_code == 0, built.output
+    assert "SYNTHETIC" in built.output and "Method and caveats" in built.output
+    before = _state(openrvu_home / "benchmarks")
+    bad = tmp_path / "MUP_PHY_R25_P05_V20_D25_Prov_Svc.csv"
+    bad.write_text("Rndrng_NPI,HCPCS_Cd\n1,99213\n", encoding="utf-8")
+    refused = runner.invoke(app, ["benchmarks", "build", str(bad)])
+    assert refused.exit_code == 2
+    assert "Nothing was built" in refused.output and str(bad) in refused.output.replace("\n", "")
+    assert _state(openrvu_home / "benchmarks") == before
+    no_release = runner.invoke(app, ["benchmarks", "build", str(csv_path), "--release", "RVU19A"])
+    assert no_release.exit_code == 2 and "RVU19A" in no_release.output

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from openrvu.benchmarks.build import _convert, run_steps
+from openrvu.benchmarks.build import convert_to_parquet, run_steps
 from openrvu.benchmarks.categories import category_name
 from openrvu.benchmarks.engine import STEPS, DuckDBEngine, SparkEngine, spark_session
 from openrvu.benchmarks.inputs import check_provider_service_file
@@ -35,7 +35,7 @@ def parquet(tmp_path_factory: pytest.TempPathFactory, bench_release) -> list[Pat
     )
     work = folder / "work"
     work.mkdir()
-    return _convert(
+    return convert_to_parquet(
         [check_provider_service_file(made.path, 2025)], work, threads=1, memory_limit="1GB", say=print
     )
 

@@ -89,7 +89,7 @@ def build(
     timings: dict[str, float] = {}
     try:
         started = time.perf_counter()
-        parquet = _convert(checked, tmp, threads=threads, memory_limit=memory_limit, say=say)
+        parquet = convert_to_parquet(checked, tmp, threads=threads, memory_limit=memory_limit, say=say)
         timings["csv_to_parquet_s"] = time.perf_counter() - started
         meta = BuildMeta(
             data_year=data_year,
@@ -135,7 +135,7 @@ def build(
     return BuildResult(final, meta, timings)
 
 
-def _convert(
+def convert_to_parquet(
     checked: list[InputFile], tmp: Path, *, threads: int | None, memory_limit: str, say: Callable[[str], None]
 ) -> list[Path]:
     """CSV -> Parquet with DuckDB (typed, only the columns used); a bad value names its file and line."""
