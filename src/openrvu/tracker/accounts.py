@@ -34,6 +34,7 @@ from openrvu.tracker.models import (
     User,
     utcnow,
 )
+from openrvu.tracker.owned import get_owned
 from openrvu.tracker.security import API_TOKEN_PREFIX, hash_password, hash_token, new_token, verify_password
 
 SIGNUP_MODES = ("open", "closed", "invite")
@@ -348,9 +349,7 @@ def list_api_tokens(session: Session, user: User) -> list[ApiToken]:
 
 def revoke_api_token(session: Session, user: User, token_id: int) -> None:
     """Revoke one of the user's API tokens; another user's token id is ``NotFound``."""
-    row = session.get(ApiToken, token_id)
-    if row is None or row.user_id != user.id:
-        raise NotFound("no such token")
+    row = get_owned(session, ApiToken, token_id, user, "token")
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         session.commit()

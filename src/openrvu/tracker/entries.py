@@ -24,6 +24,7 @@ from openrvu.tracker import audit, totals
 from openrvu.tracker.catalog import Catalog, LinePrice, LineSpec
 from openrvu.tracker.errors import FormErrors, InvalidInput, NotFound
 from openrvu.tracker.models import WRVU_SCALE, AuditLog, LogEntry, User, utcnow
+from openrvu.tracker.owned import get_owned
 
 MAX_UNITS = 999
 MAX_FUTURE = timedelta(days=1)  # a clinician's "today" may be tomorrow in UTC
@@ -172,10 +173,7 @@ def new_entry(user: User, spec: LineSpec, key: str | None, source: str) -> LogEn
 
 def get_entry(session: Session, user: User, entry_id: int) -> LogEntry:
     """One of the user's lines; ``NotFound`` when it does not exist or is someone else's."""
-    entry = session.get(LogEntry, entry_id)
-    if entry is None or entry.user_id != user.id:
-        raise NotFound("no such log entry")
-    return entry
+    return get_owned(session, LogEntry, entry_id, user, "log entry")
 
 
 def list_entries(

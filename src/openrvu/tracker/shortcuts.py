@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 from openrvu.tracker import audit
 from openrvu.tracker.catalog import Catalog, LineSpec
 from openrvu.tracker.entries import EntryForm, create_entry, parse_entry
-from openrvu.tracker.errors import FormErrors, InvalidInput, NotFound
+from openrvu.tracker.errors import FormErrors, InvalidInput
 from openrvu.tracker.models import Favourite, LogEntry, Template, TemplateItem, User
+from openrvu.tracker.owned import get_owned
 
 MAX_TEMPLATE_ITEMS = 20
 
@@ -74,9 +75,7 @@ def add_favourite(
 
 def remove_favourite(session: Session, user: User, favourite_id: int) -> None:
     """Unpin; another user's pin is ``NotFound``."""
-    fav = session.get(Favourite, favourite_id)
-    if fav is None or fav.user_id != user.id:
-        raise NotFound("no such favourite")
+    fav = get_owned(session, Favourite, favourite_id, user, "favourite")
     session.delete(fav)
     session.commit()
 
@@ -131,10 +130,7 @@ def list_templates(session: Session, user: User) -> list[Template]:
 
 def get_template(session: Session, user: User, template_id: int) -> Template:
     """One of the user's templates; another user's is ``NotFound``."""
-    tpl = session.get(Template, template_id)
-    if tpl is None or tpl.user_id != user.id:
-        raise NotFound("no such template")
-    return tpl
+    return get_owned(session, Template, template_id, user, "template")
 
 
 def create_template(

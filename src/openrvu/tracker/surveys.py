@@ -12,8 +12,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from openrvu.tracker.errors import FormErrors, NotFound
+from openrvu.tracker.errors import FormErrors
 from openrvu.tracker.models import SurveyBenchmark, User
+from openrvu.tracker.owned import get_owned
 
 METRICS = ("wrvu", "compensation", "comp_per_wrvu")
 PERCENTILES = ("p10", "p25", "p50", "p75", "p90")
@@ -101,8 +102,6 @@ def list_benchmarks(session: Session, user: User, *, specialty: str | None = Non
 
 def delete_benchmark(session: Session, user: User, benchmark_id: int) -> None:
     """Delete one of the user's survey rows; another user's is ``NotFound``."""
-    row = session.get(SurveyBenchmark, benchmark_id)
-    if row is None or row.user_id != user.id:
-        raise NotFound("no such survey row")
+    row = get_owned(session, SurveyBenchmark, benchmark_id, user, "survey row")
     session.delete(row)
     session.commit()
