@@ -38,6 +38,9 @@ _RVU_COLUMNS = (
     "calc_flag, imaging_family, nonfac_pe_opps, fac_pe_opps, mp_opps"
 )
 _RVU_SELECT = f"SELECT {_RVU_COLUMNS} FROM rvu"
+_GPCI_SELECT = (
+    "SELECT carrier, locality, state, name, work_gpci, work_gpci_unfloored, pe_gpci, mp_gpci FROM gpci"
+)
 _ROW_CACHE_SIZE = 100_000
 _QUARTER_NAMES = {"A": "January", "B": "April", "C": "July", "D": "October"}
 
@@ -71,6 +74,11 @@ class CategoryStats:
             return Decimal(0)
         mid = n // 2
         return values[mid] if n % 2 else (values[mid - 1] + values[mid]) / 2
+
+
+def _locality_key(carrier: str, locality: str) -> tuple[str, str]:
+    """A carrier-locality as stored: ``"1112", "5"`` -> ``("01112", "05")``."""
+    return carrier.strip().zfill(5), locality.strip().zfill(2)
 
 
 def _dec(text: str | None) -> Decimal | None:
@@ -300,9 +308,8 @@ class ReferenceDB:
         year = self._year(release)
         with self._lock:
             row = self._conn.execute(
-                "SELECT carrier, locality, state, name, work_gpci, work_gpci_unfloored, pe_gpci, mp_gpci"
-                " FROM gpci WHERE year = ? AND carrier = ? AND locality = ?",
-                (year, carrier.strip().zfill(5), locality.strip().zfill(2)),
+                _GPCI_SELECT + " WHERE year = ? AND carrier = ? AND locality = ?",
+                (year, *_locality_key(carrier, locality)),
             ).fetchone()
         return None if row is None else _gpci(row)
 
@@ -311,8 +318,7 @@ class ReferenceDB:
         year = self._year(release)
         with self._lock:
             rows = self._conn.execute(
-                "SELECT carrier, locality, state, name, work_gpci, work_gpci_unfloored, pe_gpci, mp_gpci"
-                " FROM gpci WHERE year = ? ORDER BY state, name",
+                _GPCI_SELECT + " WHERE year = ? ORDER BY state, name",
                 (year,),
             ).fetchall()
         return [_gpci(r) for r in rows]
@@ -324,7 +330,7 @@ class ReferenceDB:
             rows = self._conn.execute(
                 "SELECT carrier, locality, state, fee_schedule_area, counties FROM locco"
                 " WHERE year = ? AND carrier = ? AND locality = ? ORDER BY seq",
-                (year, carrier.strip().zfill(5), locality.strip().zfill(2)),
+                (year, *_locality_key(carrier, locality)),
             ).fetchall()
         return [LocalityCounties(*r) for r in rows]
 
@@ -345,7 +351,7 @@ class ReferenceDB:
             row = self._conn.execute(
                 "SELECT carrier, locality, name, conv_factor, conv_factor_qp FROM anes"
                 " WHERE year = ? AND carrier = ? AND locality = ?",
-                (year, carrier.strip().zfill(5), locality.strip().zfill(2)),
+                (year, *_locality_key(carrier, locality)),
             ).fetchone()
         return None if row is None else AnesthesiaCf(row[0], row[1], row[2], Decimal(row[3]), _dec(row[4]))
 
@@ -362,8 +368,7 @@ class ReferenceDB:
                     year,
                     hcpcs.strip().upper(),
                     modifier.strip().upper(),
-                    carrier.strip().zfill(5),
-                    locality.strip().zfill(2),
+                    *_locality_key(carrier, locality),
                 ),
             ).fetchone()
         return (
