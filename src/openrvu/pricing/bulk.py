@@ -13,7 +13,10 @@ on the exact integer amount.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
@@ -40,6 +43,7 @@ CODES = {"img-tc": "13:TC50", "img-pc": "13:PC5", "cv-tc": "13:CV25", "oph-tc": 
 _BILAT = {1: "12:150", 2: "12:200", 3: "12:100", 4: "12:n/a", 5: "12:150-pair", 6: "12:100-pair"}
 _ROWMOD_CODE = {1: "8:26", 2: "8:TC", 3: "9:53"}
 _INT64_SAFE = 4.0e18
+PARALLEL_MIN_LINES = 300_000
 _SCALE = Decimal(10) ** 13
 CENT = Decimal("0.01")
 
@@ -140,6 +144,46 @@ def _cumcount(key: np.ndarray) -> np.ndarray:
     return out
 
 
+def default_workers(lines: int) -> int:
+    """Processes for a table of ``lines`` lines: 2 when it is large and two cores are ours, else 1.
+
+    ``OPENRVU_WORKERS`` overrides it (a whole number >= 1).
+    """
+    forced = os.environ.get("OPENRVU_WORKERS", "").strip()
+    if forced:
+        if not forced.isdigit() or int(forced) < 1:
+            raise PricingError(f"OPENRVU_WORKERS {forced!r} is not a whole number >= 1", field="workers")
+        return int(forced)
+    if lines < PARALLEL_MIN_LINES:
+        return 1  # forking and sending the columns back costs more than it saves on small files
+    return min(2, len(os.sched_getaffinity(0)))
+
+
+# What a forked worker prices from: set by the parent just before the fork, never pickled.
+_FORKED: tuple | None = None
+
+
+def _forked_chunk(k: int) -> tuple[dict[str, pa.Array], BulkStats]:
+    """Price chunk ``k`` in a forked worker, on its own database connection."""
+    assert _FORKED is not None, "only called in a process forked by BulkRepricer._chunk_results"
+    repricer, table, contract, order, bounds = _FORKED
+    if repricer._pid != os.getpid():
+        # an SQLite connection must not be used across fork: the engine fallback gets its own
+        db = repricer.service.db
+        repricer.service = PricingService(type(db)(db.path), repricer.service.contract)
+        repricer._pid = os.getpid()
+    return _price_chunk(repricer, table, contract, order, bounds, k)
+
+
+def _price_chunk(repricer, table, contract, order, bounds, k) -> tuple[dict[str, pa.Array], BulkStats]:
+    """The output columns (plain arrays) and stats of chunk ``k`` of a table split by ``order``."""
+    part, stats = repricer._columns(table.take(_ints(order[bounds[k] : bounds[k + 1]])), contract)
+    return {
+        name: (col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col)
+        for name, col in part.items()
+    }, stats
+
+
 class BulkRepricer:
     """Reprices tables of claim lines against a reference database; reuse it across files."""
 
@@ -148,41 +192,43 @@ class BulkRepricer:
         self.ref = RefArrays.for_db(service.db, releases, cache_dir)
         self.release_names = releases
         self._mod_rule_texts: list[str] = [""]
+        self._pid = os.getpid()
 
     def reprice(
-        self, table: pa.Table, contract: Contract, chunk_lines: int = 250_000
+        self,
+        table: pa.Table,
+        contract: Contract,
+        chunk_lines: int = 250_000,
+        workers: int | None = None,
     ) -> tuple[pa.Table, BulkStats]:
         """The input table with ``release, allowed, wrvu, rules, error`` appended, and how it went.
 
         Large tables are priced in chunks of whole encounters (about ``chunk_lines`` lines each), which
-        bounds the memory of the intermediate arrays; every line keeps its place.
+        bounds the memory of the intermediate arrays; every line keeps its place. With ``workers`` > 1
+        the chunks are shared with forked worker processes (``None``: 2 processes for tables of at least
+        ``PARALLEL_MIN_LINES`` lines when two cores are free to us, else 1); the output is the same.
         """
+        if workers is None:
+            workers = default_workers(table.num_rows)
         chunks = -(-table.num_rows // chunk_lines)
+        if workers > 1 and table.num_rows:
+            chunks = max(chunks, workers)
         if chunks <= 1:
             out, stats = self._columns(table, contract)
         else:
             enc = _group_ids(_codes(table.column("encounter_id")), _codes(table.column("date")))
             order = np.argsort(enc % chunks, kind="stable")
             bounds = np.searchsorted((enc % chunks)[order], np.arange(chunks + 1))
-            parts: dict[str, list[pa.Array]] = {name: [] for name in OUTPUT_NAMES}
+            results = self._chunk_results(table, contract, order, bounds, workers)
             stats = BulkStats(lines=table.num_rows)
-            for k in range(chunks):
-                rows = order[bounds[k] : bounds[k + 1]]
-                part, part_stats = self._columns(table.take(_ints(rows)), contract)
-                for name in OUTPUT_NAMES:
-                    parts[name].append(part[name])
+            for _, part_stats in results:
                 stats.vectorized += part_stats.vectorized
                 stats.engine += part_stats.engine
                 stats.errors += part_stats.errors
             back = np.empty(len(order), dtype=np.int64)
             back[order] = np.arange(len(order))
             out = {
-                name: pc.take(
-                    pa.concat_arrays(
-                        [p.combine_chunks() if isinstance(p, pa.ChunkedArray) else p for p in parts[name]]
-                    ),
-                    _ints(back),
-                )
+                name: pc.take(pa.concat_arrays([part[name] for part, _ in results]), _ints(back))
                 for name in OUTPUT_NAMES
             }
         result = table
@@ -191,6 +237,30 @@ class BulkRepricer:
                 result = result.drop_columns([name])
             result = result.append_column(name, out[name])
         return result, stats
+
+    def _chunk_results(
+        self, table: pa.Table, contract: Contract, order: np.ndarray, bounds: np.ndarray, workers: int
+    ) -> list[tuple[dict[str, pa.Array], BulkStats]]:
+        """The output columns of each chunk, in chunk order; chunk k runs in process k % workers."""
+        global _FORKED
+        chunks = len(bounds) - 1
+        if workers <= 1 or getattr(self.service.db, "path", None) is None:
+            return [_price_chunk(self, table, contract, order, bounds, k) for k in range(chunks)]
+        # fork: the children inherit the table and the arrays (copy-on-write, nothing pickled on the way
+        # in); only their output columns come back
+        _FORKED = (self, table, contract, order, bounds)
+        try:
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=workers - 1, mp_context=context) as pool:
+                futures = {k: pool.submit(_forked_chunk, k) for k in range(chunks) if k % workers}
+                mine = {
+                    k: _price_chunk(self, table, contract, order, bounds, k)
+                    for k in range(chunks)
+                    if k % workers == 0
+                }
+                return [mine[k] if k in mine else futures[k].result() for k in range(chunks)]
+        finally:
+            _FORKED = None
 
     def _columns(self, table: pa.Table, contract: Contract) -> tuple[dict[str, pa.Array], BulkStats]:
         """The five output columns of a table of whole encounters."""
