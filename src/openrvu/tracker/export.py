@@ -41,7 +41,9 @@ CPT_NOTICE = (
 )
 
 
-def _rows(session: Session, user: User, start: date | None, end: date | None) -> Iterator[list[str]]:
+def _rows(session: Session, user: User, start: date | None, end: date | None) -> Iterator[list[object]]:
+    """One row per line in ``COLUMNS`` order: id, units and date typed (csv writes them as their text,
+    XLSX keeps them as numbers and dates), figures as two-decimal text so CSV and XLSX round alike."""
     # plain column tuples, not ORM objects: an export of 100,000 lines stays a few seconds
     cols = (
         LogEntry.id,
@@ -80,11 +82,11 @@ def _rows(session: Session, user: User, start: date | None, end: date | None) ->
         updated,
     ) in session.execute(stmt.execution_options(yield_per=5000)):
         yield [
-            str(eid),
-            day.isoformat(),
+            eid,
+            day,
             code,
             mods.replace(",", " "),
-            str(units),
+            units,
             pos,
             release or "",
             "" if wrvu_e4 is None else f"{Decimal(wrvu_e4) / WRVU_SCALE:.2f}",
@@ -111,17 +113,12 @@ def export_xlsx(session: Session, user: User, *, start: date | None = None, end:
     sheet = book.create_sheet("Log")
     sheet.append(list(COLUMNS))
     for row in _rows(session, user, start, end):
+        wrvu, allowed = row[7], row[8]
         sheet.append(
             [
-                int(row[0]),
-                date.fromisoformat(row[1]),
-                row[2],
-                row[3],
-                int(row[4]),
-                row[5],
-                row[6],
-                Decimal(row[7]) if row[7] else None,
-                Decimal(row[8]) if row[8] else None,
+                *row[:7],
+                Decimal(str(wrvu)) if wrvu else None,
+                Decimal(str(allowed)) if allowed else None,
                 *row[9:],
             ]
         )
