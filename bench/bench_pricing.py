@@ -2,11 +2,13 @@
 
 The lines are synthetic (real codes and localities, random encounters of 1-6 lines, 1% rare payment
 modifiers, 0.2% deliberate errors), written to a file named ``synthetic_claims.csv``. The repricing runs
-in a child process (``openrvu.cli.pricing.reprice_file``, as ``openrvu reprice`` does), twice: the first
-run also builds the pricing-array cache from the reference database, the second reads it. Peak memory
-is the child's maximum RSS. The baseline is the straightforward per-row loop (``reprice_records``: each
-line through the Decimal engine, lookups cached), measured in the same run on the first lines and
-extrapolated (said so in the output). ``OPENRVU_BENCH_QUICK=1`` uses 20,000 lines.
+in a child process (``openrvu.cli.pricing.reprice_file``, as ``openrvu reprice`` does), three times: the
+first run also builds the pricing-array cache from the reference database, the second reads it (both
+with the default number of processes), the third runs in one process (``OPENRVU_WORKERS=1``) for
+comparison. CPU seconds count every process: the machine is shared, so wall time alone says little.
+Peak memory is the child's maximum RSS, and its worker's. The baseline is the straightforward per-row
+loop (``reprice_records``: each line through the Decimal engine, lookups cached), measured in the same
+run on the first lines and extrapolated (said so in the output). ``OPENRVU_BENCH_QUICK=1`` uses 20,000 lines.
 """
 
 from __future__ import annotations
@@ -22,20 +24,28 @@ from itertools import islice
 from pathlib import Path
 
 _CHILD = """
-import json, resource, sys, time
+import json, os, resource, sys, time
 from pathlib import Path
 from openrvu.cli.pricing import reprice_file
+from openrvu.pricing.bulk import default_workers
 from openrvu.pricing.contract import DEFAULT_CONTRACT
 from openrvu.pricing.service import PricingService
 from openrvu.reference.db import ReferenceDB
 ref, src, dst, cache = (Path(p) for p in sys.argv[1:5])
+size = int(sys.argv[5])
+def cpu():
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 runs = []
-for _ in range(2):
-    started = time.perf_counter()
+for workers in ("", "", "1"):
+    os.environ["OPENRVU_WORKERS"] = workers
+    started, cpu0 = time.perf_counter(), cpu()
     counts = reprice_file(PricingService(ReferenceDB(ref)), src, dst, DEFAULT_CONTRACT, cache)
-    runs.append(time.perf_counter() - started)
+    runs.append({"wall": time.perf_counter() - started, "cpu": cpu() - cpu0,
+                 "workers": default_workers(size)})
 print(json.dumps({"runs": runs, "counts": counts,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "child_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
 """
 
 
@@ -72,6 +82,7 @@ def main() -> None:
                 str(src),
                 str(work / "synthetic_repriced.csv"),
                 str(work / "cache"),
+                str(size),
             ],
             check=True,
             capture_output=True,
@@ -86,18 +97,28 @@ def main() -> None:
         reprice_records(baseline, subset, DEFAULT_CONTRACT)
         slow = time.perf_counter() - started
         db.close()
-    cold, warm = result["runs"]
+    cold, warm, single = result["runs"]
     counts = result["counts"]
-    fast_rate, slow_rate = size / warm, base_size / slow
+    fast_rate, slow_rate = size / warm["wall"], base_size / slow
     print(f"SYNTHETIC lines: {size:,} (real codes and localities, random encounters of 1-6 lines)")
     print(
-        f"reprice CSV->CSV, first run (also builds the pricing-array cache): {cold:.2f} s = "
-        f"{size / cold:,.0f} lines/s"
+        f"reprice CSV->CSV, first run (also builds the pricing-array cache): {cold['wall']:.2f} s = "
+        f"{size / cold['wall']:,.0f} lines/s, CPU {cold['cpu']:.2f} s"
     )
     print(
-        f"reprice CSV->CSV, cache warm: {warm:.2f} s = {fast_rate:,.0f} lines/s end to end "
-        f"({counts['vectorized']:,} lines vectorized, {counts['engine']:,} through the engine, of which "
-        f"{counts['errors']:,} with an error); peak RSS of the repricing process {result['peak_mb']:,.0f} MB"
+        f"reprice CSV->CSV, cache warm, {warm['workers']} process(es): {warm['wall']:.2f} s = "
+        f"{fast_rate:,.0f} lines/s end to end, CPU {warm['cpu']:.2f} s (all processes) = "
+        f"{size / warm['cpu']:,.0f} lines per CPU second ({counts['vectorized']:,} lines vectorized, "
+        f"{counts['engine']:,} through the engine, of which {counts['errors']:,} with an error)"
+    )
+    print(
+        f"reprice CSV->CSV, cache warm, 1 process (OPENRVU_WORKERS=1): {single['wall']:.2f} s = "
+        f"{size / single['wall']:,.0f} lines/s, CPU {single['cpu']:.2f} s; the {warm['workers']}-process "
+        f"run is {single['wall'] / warm['wall']:.2f}x faster in wall time"
+    )
+    print(
+        f"peak RSS: repricing process {result['peak_mb']:,.0f} MB, its largest worker process "
+        f"{result['child_peak_mb']:,.0f} MB"
     )
     print(
         f"per-row Python loop baseline (reprice_records, lookups cached): {slow_rate:,.0f} lines/s, "
