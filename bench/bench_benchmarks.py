@@ -2,7 +2,7 @@
 against pandas doing the same aggregation in the same run; and one clinician's percentile query.
 
 Each measured phase runs in its own freshly spawned process, so its peak memory (``ru_maxrss``: Python,
-numpy, DuckDB and Arrow together) is its own. ``OPENRVU_BENCH_QUICK=1`` uses 20,000 providers.
+numpy, DuckDB and Arrow together) is its own. ``OPENRVU_BENCH_QUICK=1`` uses 5,000 providers.
 Targets (2-core machine): build under 60 s, peak memory under 4 GB, percentile query under 10 ms.
 """
 
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 FULL_PROVIDERS = 1_100_000
-QUICK_PROVIDERS = 20_000
+QUICK_PROVIDERS = 5_000
 DUCKDB_MEMORY = "3GB"
 THREADS = 2
 
