@@ -2,8 +2,8 @@
 
 The results are identical to the per-line Decimal engine (``tests/test_pricing_bulk.py`` checks it on
 thousands of varied real lines). Only these go through the engine itself, record by record: lines with
-an error (so the message is the engine's), a contract with a frozen release, endoscopy family members
-billed with modifier 50, and amounts too large for int64.
+an error (so the message is the engine's), a contract with a frozen release, and amounts too large for
+int64. (Endoscopy families billed bilaterally are vectorized: ``tests/test_pricing_bulk_endo.py``.)
 
 Scales: RVU x100, GPCI x1000, CF x10000, percentages x100. Effective RVUs are x10**6 and a line's
 amount x10**13 dollars, rounded half-up to cents once. Modifier percentages (52, 54-56, 62, 80-82,
@@ -341,7 +341,6 @@ class BulkRepricer:
         ties = self._ties(safe_ri, mod_codes, mods, n_units)
         fam = self._families(rank_ok, safe_ri, enc, mult, n_units, unit_fee, ties, fac_b, safe_gi)
         in_family, fam_rep, sub_units, base_w, base_pe, base_mp, fam_amount = fam
-        slow_line |= in_family & ((bcode > 0) | paired)
         slow_enc = np.zeros(int(enc.max()) + 1 if size else 0, dtype=bool)
         slow_enc[enc[slow_line]] = True
         if contract.frozen_release:
