@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -81,3 +83,35 @@ def test_api_log_needs_a_session_or_a_token(client: TestClient) -> None:
     bad = client.post("/api/log", json={**payload, "hcpcs": "ZZZZZ"}, headers={"x-csrf-token": csrf(client)})
     assert bad.status_code == 422 and "hcpcs" in bad.json()["detail"]["errors"]
     assert len(client.get("/api/log").json()["lines"]) == 1
+
+
+def test_api_price_answers_exactly_what_the_cli_prints(
+    client: TestClient, reference_path: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """One engine behind both: /api/price and `openrvu price --json` give the same JSON for an encounter."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "reference.sqlite").symlink_to(reference_path)
+    monkeypatch.setenv("OPENRVU_HOME", str(home))
+    cli = CliRunner().invoke(
+        cli_app,
+        [
+            "price",
+            "27447",
+            "20610:RT",
+            "--pos",
+            "22",
+            "--locality",
+            "01112-05",
+            "--date",
+            "2025-11-03",
+            "--json",
+        ],
+    )
+    assert cli.exit_code == 0, cli.output
+    api = client.get(
+        "/api/price",
+        params={"codes": "27447 20610:RT", "pos": "22", "locality": "01112-05", "date": "2025-11-03"},
+    )
+    assert api.status_code == 200, api.text
+    assert api.json() == json.loads(cli.output)

@@ -139,42 +139,6 @@ def _money(value: Any) -> str | None:
     return None if value is None else f"{value:.2f}"
 
 
-def encounter_json(result: Any) -> dict[str, Any]:
-    """A priced encounter in the JSON shape of ``openrvu price --json`` (money as 2-decimal strings)."""
-    return {
-        "lines": [
-            {
-                "hcpcs": line.hcpcs,
-                "modifiers": list(line.modifiers),
-                "units": line.units,
-                "release": line.release,
-                "setting": "facility" if line.facility else "non-facility",
-                "setting_reason": line.setting_reason,
-                "allowed": _money(line.allowed),
-                "limiting_charge": _money(line.limiting_charge),
-                "wrvu": f"{line.wrvu:.2f}",
-                "status": line.status,
-                "rvus": {"work": str(line.work_rvu), "pe": str(line.pe_rvu), "mp": str(line.mp_rvu)},
-                "gpci": {
-                    "carrier": line.carrier,
-                    "locality": line.locality,
-                    "work": str(line.work_gpci),
-                    "pe": str(line.pe_gpci),
-                    "mp": str(line.mp_gpci),
-                },
-                "conv_factor": str(line.conv_factor),
-                "rules": [
-                    {"rule": r.rule, "code": r.code, "effect": r.effect, "source": r.source}
-                    for r in line.rules
-                ],
-            }
-            for line in result.lines
-        ],
-        "total_allowed": f"{result.total_allowed:.2f}",
-        "total_wrvu": f"{result.total_wrvu:.2f}",
-    }
-
-
 def entry_json(entry: Any) -> dict[str, Any]:
     """A log line as the JSON API returns it."""
     return {

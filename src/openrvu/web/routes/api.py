@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
+from openrvu.pricing.report import result_json
 from openrvu.web import lookups
 from openrvu.web.deps import services
 
@@ -86,4 +87,4 @@ def api_price(
         )
     except PricingError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from None
-    return lookups.encounter_json(result)
+    return result_json(result)
