@@ -2,13 +2,14 @@
 
 The lines are synthetic (real codes and localities, random encounters of 1-6 lines, 1% rare payment
 modifiers, 0.2% deliberate errors), written to a file named ``synthetic_claims.csv``. The repricing runs
-in a child process (``openrvu.cli.pricing.reprice_file``, as ``openrvu reprice`` does), three times: the
-first run also builds the pricing-array cache from the reference database, the second reads it (both
-with the default number of processes), the third runs in one process (``OPENRVU_WORKERS=1``) for
-comparison. CPU seconds count every process: the machine is shared, so wall time alone says little.
-Peak memory is the child's maximum RSS, and its worker's. The baseline is the straightforward per-row
-loop (``reprice_records``: each line through the Decimal engine, lookups cached), measured in the same
-run on the first lines and extrapolated (said so in the output). ``OPENRVU_BENCH_QUICK=1`` uses 20,000 lines.
+in a child process (``openrvu.cli.pricing.reprice_file``, as ``openrvu reprice`` does), three times:
+the first run also builds the pricing-array cache from the reference database, the second reads it
+(both with the default number of processes: 2 when a core is idle), the third runs in one process
+(``OPENRVU_WORKERS=1``) for comparison. CPU seconds count every process: the machine is shared, so
+wall time alone says little. Peak memory is the child's maximum RSS, and its worker's. The baseline is
+the straightforward per-row loop (``reprice_records``: each line through the Decimal engine, lookups
+cached), measured in the same run on the first lines and extrapolated (said so in the output).
+``OPENRVU_BENCH_QUICK=1`` uses 20,000 lines.
 """
 
 from __future__ import annotations
@@ -39,10 +40,10 @@ def cpu():
 runs = []
 for workers in ("", "", "1"):
     os.environ["OPENRVU_WORKERS"] = workers
+    used = default_workers(size)  # before the run: the default reads the load average
     started, cpu0 = time.perf_counter(), cpu()
     counts = reprice_file(PricingService(ReferenceDB(ref)), src, dst, DEFAULT_CONTRACT, cache)
-    runs.append({"wall": time.perf_counter() - started, "cpu": cpu() - cpu0,
-                 "workers": default_workers(size)})
+    runs.append({"wall": time.perf_counter() - started, "cpu": cpu() - cpu0, "workers": used})
 print(json.dumps({"runs": runs, "counts": counts,
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "child_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
