@@ -60,11 +60,14 @@ def test_quantiles_match_an_independent_nearest_rank_computation(built, synth_cs
 def test_code_figures_match_the_csv(built, synth_csv) -> None:  # type: ignore[no-untyped-def]
     services: dict[str, Decimal] = defaultdict(Decimal)
     per_provider: dict[str, Decimal] = defaultdict(Decimal)
+    internists: dict[str, Decimal] = defaultdict(Decimal)
     with synth_csv.path.open(newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             if row["HCPCS_Cd"] == "99214":
                 services["all"] += Decimal(row["Tot_Srvcs"])
                 per_provider[row["Rndrng_NPI"]] += Decimal(row["Tot_Srvcs"])
+                if row["Rndrng_Prvdr_Type"] == "Internal Medicine":
+                    internists[row["Rndrng_NPI"]] += Decimal(row["Tot_Srvcs"])
     volumes = sorted(per_provider.values())
     with BenchmarkStore(built.path / STORE_NAME) as store:
         stats = store.code("99214")
@@ -73,6 +76,9 @@ def test_code_figures_match_the_csv(built, synth_csv) -> None:  # type: ignore[n
         assert stats["providers"] == len(per_provider)
         assert stats["median_provider_services"] == float(_nearest_rank(volumes, 50))
         assert stats["work_rvu"] == 1.92
+        within = store.code_specialty("99214", "Internal Medicine")
+        assert within is not None and within["providers"] == len(internists)
+        assert within["median_provider_services"] == float(_nearest_rank(sorted(internists.values()), 50))
         shares = [r["share"] for r in store.code_specialties("99214", limit=100)]
         assert shares == sorted(shares, reverse=True)
         assert sum(shares) == pytest.approx(1.0)

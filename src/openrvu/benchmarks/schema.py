@@ -69,7 +69,7 @@ OLDER_GENDER_COLUMN = "Rndrng_Prvdr_Gndr"
 # What the build reads from a by Provider and Service file, with the type it is cast to. Everything else in
 # the file is read as text and never used (names and street addresses never leave the CSV).
 BUILD_COLUMNS: dict[str, str] = {
-    "Rndrng_NPI": "VARCHAR",
+    "Rndrng_NPI": "BIGINT",  # ten digits by definition: integer keys hash and sort faster
     "Rndrng_Prvdr_Ent_Cd": "VARCHAR",
     "Rndrng_Prvdr_Type": "VARCHAR",
     "HCPCS_Cd": "VARCHAR",

@@ -1,16 +1,22 @@
 -- The per-code figures rolled up to categories (HCPCS ranges).
-WITH ranked AS (
+WITH hist AS (
+    SELECT category, services, COUNT(*) AS k
+    FROM category_provider
+    GROUP BY category, services
+),
+running AS (
     SELECT
         category,
         services,
-        ROW_NUMBER() OVER (PARTITION BY category ORDER BY services, npi) AS rn,
-        COUNT(*) OVER (PARTITION BY category) AS n
-    FROM category_provider
+        SUM(k) OVER (PARTITION BY category ORDER BY services ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS upto,
+        SUM(k) OVER (PARTITION BY category) AS n
+    FROM hist
 ),
 medians AS (
-    SELECT category, services AS median_provider_services
-    FROM ranked
-    WHERE rn = CAST(FLOOR((50 * n + 99) / CAST(100 AS DOUBLE)) AS BIGINT)
+    SELECT category, MIN(services) AS median_provider_services
+    FROM running
+    WHERE upto >= CAST(FLOOR((50 * n + 99) / CAST(100 AS DOUBLE)) AS BIGINT)
+    GROUP BY category
 ),
 codes AS (
     SELECT c.category, COUNT(*) AS codes

@@ -1,17 +1,25 @@
 -- National figures per code: services, providers, beneficiaries (summed over providers, so a patient seen
 -- by two providers counts twice), wRVUs, and the median billing provider's volume (nearest rank).
-WITH ranked AS (
+WITH hist AS (
+    -- The median as the smallest volume reached by half the providers: a histogram of volumes and a
+    -- running count, exact (nearest rank) and far cheaper than numbering every provider.
+    SELECT hcpcs, services, COUNT(*) AS k
+    FROM code_provider
+    GROUP BY hcpcs, services
+),
+running AS (
     SELECT
         hcpcs,
         services,
-        ROW_NUMBER() OVER (PARTITION BY hcpcs ORDER BY services, npi) AS rn,
-        COUNT(*) OVER (PARTITION BY hcpcs) AS n
-    FROM code_provider
+        SUM(k) OVER (PARTITION BY hcpcs ORDER BY services ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS upto,
+        SUM(k) OVER (PARTITION BY hcpcs) AS n
+    FROM hist
 ),
 medians AS (
-    SELECT hcpcs, services AS median_provider_services
-    FROM ranked
-    WHERE rn = CAST(FLOOR((50 * n + 99) / CAST(100 AS DOUBLE)) AS BIGINT)
+    SELECT hcpcs, MIN(services) AS median_provider_services
+    FROM running
+    WHERE upto >= CAST(FLOOR((50 * n + 99) / CAST(100 AS DOUBLE)) AS BIGINT)
+    GROUP BY hcpcs
 ),
 totals AS (
     SELECT
