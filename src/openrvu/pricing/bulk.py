@@ -132,6 +132,30 @@ def _ranked(group, amount, ties, n, mask):
     return first, total
 
 
+def _encounter_hash(ids: pa.ChunkedArray, dates: np.ndarray) -> np.ndarray:
+    """A hash (non-negative int64) per line that is equal for the lines of one encounter.
+
+    It reads the last 8 bytes and the length of each id, and the date's code: equal (id, date), equal
+    hash, which is all that splitting into chunks of whole encounters needs (ids that share those bytes
+    merely share a chunk). Dictionary-encoding a million distinct ids took ~0.4 s of CPU, this ~0.1 s.
+    """
+    text = ids.combine_chunks().cast(pa.large_string())
+    offsets = np.frombuffer(text.buffers()[1], dtype="<i8", count=len(text) + 1 + text.offset)[text.offset :]
+    data = text.buffers()[2]
+    raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    padded = np.concatenate([np.zeros(8, np.uint8), raw])
+    # every byte offset read as a little-endian uint64: word[e] holds the 8 bytes before raw[e]
+    word = np.ndarray((len(padded) - 7,), dtype="<u8", buffer=padded, strides=(1,))
+    length = np.minimum(np.diff(offsets), 8).astype(np.uint64)
+    keep = np.where(length > 0, ~np.uint64(0) << ((np.uint64(8) - length) * np.uint64(8)), 0)
+    tail = word[offsets[1:]] & keep.astype(np.uint64)  # the id's last (up to) 8 bytes
+    h = tail ^ (np.diff(offsets).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) ^ dates.astype(np.uint64)
+    h ^= h >> np.uint64(31)  # mix, so that h % chunks uses every byte
+    h *= np.uint64(0xBF58476D1CE4E5B9)
+    h ^= h >> np.uint64(29)
+    return (h >> np.uint64(1)).astype(np.int64)
+
+
 def _cumcount(key: np.ndarray) -> np.ndarray:
     """0, 1, 2, ... within each key, in line order."""
     order = np.lexsort((np.arange(len(key)), key))
@@ -220,9 +244,9 @@ class BulkRepricer:
         if chunks <= 1:
             out, stats = self._columns(table, contract)
         else:
-            enc = _group_ids(_codes(table.column("encounter_id")), _codes(table.column("date")))
-            order = np.argsort(enc % chunks, kind="stable")
-            bounds = np.searchsorted((enc % chunks)[order], np.arange(chunks + 1))
+            chunk = _encounter_hash(table.column("encounter_id"), _codes(table.column("date"))) % chunks
+            order = np.argsort(chunk, kind="stable")
+            bounds = np.searchsorted(chunk[order], np.arange(chunks + 1))
             results = self._chunk_results(table, contract, order, bounds, workers)
             stats = BulkStats(lines=table.num_rows)
             for _, part_stats in results:
