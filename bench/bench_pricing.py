@@ -114,8 +114,8 @@ def main() -> None:
     )
     print(
         f"reprice CSV->CSV, cache warm, 1 process (OPENRVU_WORKERS=1): {single['wall']:.2f} s = "
-        f"{size / single['wall']:,.0f} lines/s, CPU {single['cpu']:.2f} s; the {warm['workers']}-process "
-        f"run is {single['wall'] / warm['wall']:.2f}x faster in wall time"
+        f"{size / single['wall']:,.0f} lines/s, CPU {single['cpu']:.2f} s; wall time 1 process / "
+        f"{warm['workers']} process(es): {single['wall'] / warm['wall']:.2f}"
     )
     print(
         f"peak RSS: repricing process {result['peak_mb']:,.0f} MB, its largest worker process "
