@@ -272,7 +272,8 @@ class BulkRepricer:
         """The output columns of each chunk, in chunk order; chunk k runs in process k % workers."""
         global _FORKED
         chunks = len(bounds) - 1
-        if workers <= 1 or getattr(self.service.db, "path", None) is None:
+        forkable = "fork" in multiprocessing.get_all_start_methods()  # not on Windows
+        if workers <= 1 or not forkable or getattr(self.service.db, "path", None) is None:
             return [_price_chunk(self, table, contract, order, bounds, k) for k in range(chunks)]
         # fork: the children inherit the table and the arrays (copy-on-write, nothing pickled on the way
         # in); only their output columns come back
