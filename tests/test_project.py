@@ -72,3 +72,16 @@ def test_every_benchmark_runs_in_quick_mode(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     assert "FAILED" not in proc.stdout
+
+
+@pytest.mark.timeout(600)
+def test_code_passes_ruff_and_mypy() -> None:
+    """`make check` in the suite, so CI keeps the code lint-, format- and type-clean."""
+    bindir = Path(sys.executable).parent
+    for cmd in (
+        [str(bindir / "ruff"), "check", "src", "tests", "bench"],
+        [str(bindir / "ruff"), "format", "--check", "src", "tests", "bench"],
+        [str(bindir / "mypy")],
+    ):
+        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, f"{' '.join(cmd[:2])}:\n{proc.stdout[-3000:]}{proc.stderr[-2000:]}"
