@@ -375,8 +375,7 @@ def _log_of(
 
     from sqlalchemy import select
 
-    from openrvu.benchmarks.categories import EM_FAMILIES
-    from openrvu.tracker.dashboard import range_sums
+    from openrvu.tracker.benchmark_log import log_aggregates
     from openrvu.tracker.db import make_engine, session_factory
     from openrvu.tracker.models import User
 
@@ -391,23 +390,13 @@ def _log_of(
             account = session.scalars(select(User).where(User.email == email.strip().lower())).first()
             if account is None:
                 raise ValueError(f"no account {email!r}")
-            sums = range_sums(session, [account.id], first, last)
             chosen = specialty or account.specialty
             if not chosen:
                 raise ValueError("your profile has no specialty: set it, or pass --specialty")
-            account_fte = float(account.fte)
+            chosen_fte = fte if fte is not None else float(account.fte)
+            log = log_aggregates(session, account.id, first, last, chosen_fte, medicare_share)
     finally:
         engine.dispose()
-    em_codes = {c for _key, _name, codes in EM_FAMILIES for c in codes}
-    units = {code: nums[3] for code, nums in sums.by_code.items()}
-    log = LogAggregates(
-        wrvu=sums.total[0] / 10_000,  # the tracker keeps wRVU x 10^4 as integers
-        days_logged=min(366, (last - first).days + 1),
-        fte=fte if fte is not None else account_fte,
-        em_counts={c: n for c, n in units.items() if c in em_codes},
-        code_volumes={c: float(n) for c, n in units.items() if c not in em_codes},
-        medicare_share=medicare_share,
-    )
     return chosen, log
 
 

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import threading
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from openrvu.settings import Settings
@@ -15,6 +17,8 @@ class Services:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._options: dict[str, str] = {}
+        self._bench_lock = threading.Lock()
+        self._bench: tuple[Path, Any] | None = None
 
     @cached_property
     def reference(self) -> Any:
@@ -65,6 +69,24 @@ class Services:
             )
             self._options[release] = cached
         return cached
+
+    def benchmarks(self) -> Any | None:
+        """The ``BenchmarkStore`` of the newest built data year, or None when none is built.
+
+        Opened once and shared (the store is thread-safe); opened again only when ``openrvu benchmarks
+        build`` has pointed the year's link at a new build, so a rebuild shows without a restart.
+        """
+        from openrvu.benchmarks.store import BenchmarkStore, built_years
+
+        folder = self.settings.benchmarks_dir
+        years = built_years(folder)
+        if not years:
+            return None
+        target = (folder / str(years[-1])).resolve()
+        with self._bench_lock:
+            if self._bench is None or self._bench[0] != target:
+                self._bench = (target, BenchmarkStore.open(folder, years[-1]))
+            return self._bench[1]
 
     def warm(self) -> None:
         """Open the reference database and the search index now (building the index if it is stale),

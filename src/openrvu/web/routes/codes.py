@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup, escape
 
-from openrvu.web import lookups
+from openrvu.web import benchmarks, lookups
 from openrvu.web.deps import CurrentUser, render, services
 
 router = APIRouter(include_in_schema=False)
@@ -81,6 +81,7 @@ def _code_page(request: Request, hcpcs: str, modifier: str, release: str | None)
         "default_locality": _user_locality(request),
         "nav": "codes",
         "release": lookups.release_of(svc, info.get("release")),
+        "national": benchmarks.code_national(svc.benchmarks(), str(info["hcpcs"])),
     }
     return render(request, "code.html", context)
 

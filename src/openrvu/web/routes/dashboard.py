@@ -13,9 +13,10 @@ from fastapi.responses import HTMLResponse, Response
 
 from openrvu.tracker import dashboard as dash
 from openrvu.tracker.errors import InvalidInput
-from openrvu.tracker.models import User
+from openrvu.tracker.models import User, utcnow
 from openrvu.web import charts
-from openrvu.web.deps import DB, PageUser, render
+from openrvu.web.benchmarks import where_you_stand
+from openrvu.web.deps import DB, PageUser, render, services
 
 router = APIRouter(include_in_schema=False)
 
@@ -104,4 +105,5 @@ def dashboard_page(request: Request, db: DB, user: PageUser, period: str = "mont
     """The signed-in user's own dashboard."""
     context = dashboard_context(build(db, user, period))
     context.update(nav="dashboard", title="Your dashboard", own=True, subject_id=None)
+    context["standing"] = where_you_stand(services(request).benchmarks(), db, user, utcnow().date())
     return render(request, "dashboard.html", context)
