@@ -104,6 +104,21 @@ LEVEL2 = {
 UNKNOWN = Category("Other codes", "Other", "", "codes outside the CPT and HCPCS Level II ranges")
 
 
+#: The E/M visit families of a level mix (dashboard and national benchmarks alike):
+#: (key, plain name, codes in level order). Code numbers and our own names only; no CPT descriptors.
+EM_FAMILIES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("office_new", "Office visit, new patient", ("99202", "99203", "99204", "99205")),
+    (
+        "office_established",
+        "Office visit, established patient",
+        ("99211", "99212", "99213", "99214", "99215"),
+    ),
+    ("hospital_initial", "Hospital inpatient/observation, initial", ("99221", "99222", "99223")),
+    ("hospital_subsequent", "Hospital inpatient/observation, subsequent", ("99231", "99232", "99233")),
+    ("emergency", "Emergency department visit", ("99281", "99282", "99283", "99284", "99285")),
+)
+
+
 @lru_cache(maxsize=65536)
 def category_of(code: str) -> Category:
     """The category of a code (``"27447"``: Surgery / Musculoskeletal System; ``"G0320"``: G Codes)."""

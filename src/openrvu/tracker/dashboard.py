@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from openrvu.reference.categories import EM_FAMILIES
 from openrvu.tracker.catalog import user_contract
 from openrvu.tracker.entries import entry_ids
 from openrvu.tracker.errors import InvalidInput
@@ -27,18 +28,6 @@ from openrvu.tracker.models import WRVU_SCALE, DayCodeTotal, User, utcnow
 
 PERIODS = ("day", "week", "month", "quarter", "year")
 CENT = Decimal("0.01")
-#: E/M families shown in the level mix: (key, plain name, codes in level order).
-EM_FAMILIES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("office_new", "Office visit, new patient", ("99202", "99203", "99204", "99205")),
-    (
-        "office_established",
-        "Office visit, established patient",
-        ("99211", "99212", "99213", "99214", "99215"),
-    ),
-    ("hospital_initial", "Hospital inpatient/observation, initial", ("99221", "99222", "99223")),
-    ("hospital_subsequent", "Hospital inpatient/observation, subsequent", ("99231", "99232", "99233")),
-    ("emergency", "Emergency department visit", ("99281", "99282", "99283", "99284", "99285")),
-)
 
 
 @dataclass(frozen=True, slots=True)
