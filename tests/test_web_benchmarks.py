@@ -164,3 +164,12 @@ def test_dashboard_card_names_an_unknown_specialty(bench_client: TestClient) -> 
     assert card, page[-2000:]
     assert "have no specialty" in card.group(0) and "Cardiologyy" in card.group(0)
     assert "did you mean Cardiology" in card.group(0) and "stand-percentile" not in card.group(0)
+
+
+def test_code_page_of_a_code_nobody_billed_says_so(bench_client: TestClient, store: BenchmarkStore) -> None:
+    assert store.code("99499") is None  # unlisted E/M: the synthetic year bills it nowhere
+    page = bench_client.get("/codes/99499", headers=HTML)
+    assert page.status_code == 200
+    section = _national(page.text)
+    assert "No provider billed this code in the 2025 data" in section
+    assert "national-services" not in section and "fee-for-service Part B" in section
