@@ -134,7 +134,7 @@ def test_dashboard_card_places_the_user_in_the_specialty(
     hint = bench_client.get("/dashboard", headers=HTML).text
     assert 'id="where-you-stand"' in hint and 'id="set-specialty"' in hint and "stand-percentile" not in hint
 
-    _set_profile(bench_client, "Internal medicine", "0.5")
+    _set_profile(bench_client, "Internal Medicine", "0.5")
     _log(bench_client, "99214", 30)
     _log(bench_client, "99213", 10)
     lines = bench_client.get("/api/log").json()["lines"]
@@ -173,3 +173,12 @@ def test_code_page_of_a_code_nobody_billed_says_so(bench_client: TestClient, sto
     section = _national(page.text)
     assert "No provider billed this code in the 2025 data" in section
     assert "national-services" not in section and "fee-for-service Part B" in section
+
+
+def test_profile_specialties_are_medicare_provider_types(store: BenchmarkStore) -> None:
+    """The profile pick list uses CMS's own provider-type names, so every choice finds its benchmark."""
+    from openrvu.benchmarks.profiles import PROFILES
+    from openrvu.web.choices import SPECIALTIES
+
+    cms_names = {p.name for p in PROFILES}
+    assert [s for s in SPECIALTIES if s != "Other" and s not in cms_names] == []

@@ -7,29 +7,34 @@ from functools import cache
 # Modifiers clinicians add most when logging, as one-tap chips (the pricing engine knows them all).
 LOG_MODIFIERS = ("25", "26", "TC", "59", "50", "RT", "LT", "51", "52", "76", "80", "XS", "95", "GT")
 
+# Medicare provider-type names, exactly as CMS writes them in its public data (Rndrng_Prvdr_Type), so a
+# profile's specialty finds its national benchmark without a mapping.
 SPECIALTIES = (
-    "Family medicine",
-    "Internal medicine",
-    "Pediatrics",
-    "Emergency medicine",
-    "Hospital medicine",
+    "Family Practice",
+    "Internal Medicine",
+    "Emergency Medicine",
+    "Hospitalist",
     "Cardiology",
     "Dermatology",
     "Gastroenterology",
-    "General surgery",
-    "Obstetrics and gynecology",
+    "General Surgery",
+    "Obstetrics & Gynecology",
     "Ophthalmology",
-    "Orthopedic surgery",
+    "Orthopedic Surgery",
     "Otolaryngology",
     "Neurology",
+    "Nephrology",
+    "Hematology-Oncology",
     "Psychiatry",
-    "Pulmonology",
-    "Radiology",
+    "Clinical Psychologist",
+    "Pulmonary Disease",
+    "Diagnostic Radiology",
     "Anesthesiology",
     "Urology",
-    "Physical medicine and rehabilitation",
-    "Nurse practitioner",
-    "Physician assistant",
+    "Podiatry",
+    "Physical Medicine and Rehabilitation",
+    "Nurse Practitioner",
+    "Physician Assistant",
     "Other",
 )
 
