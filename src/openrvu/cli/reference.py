@@ -47,6 +47,48 @@ def load_into(db_path: Path, paths: list[Path]) -> None:
     _print_report(report)
     if db_path.exists():
         _refresh_search_index(db_path)
+    if report.changed and db_path.exists():
+        _sync_tracker(db_path)
+
+
+def _sync_tracker(db_path: Path) -> None:
+    """Move logged lines to a newly loaded release in force on their date (when a log database exists)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from openrvu.tracker.catalog import Catalog
+    from openrvu.tracker.db import current_revision, make_engine, session_factory
+    from openrvu.tracker.release_sync import sync_releases
+
+    url = load_settings().database_url
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and not (parsed.database and Path(parsed.database).exists()):
+        return  # no procedure log yet: nothing to re-price
+    try:
+        if current_revision(url) is None:
+            return
+        engine = make_engine(url)
+        try:
+            with ReferenceDB(db_path) as reference, session_factory(engine)() as session:
+                report = sync_releases(session, Catalog(reference))
+        finally:
+            engine.dispose()
+    except SQLAlchemyError as exc:
+        console.print(
+            f"[yellow]The procedure log was not re-priced ({type(exc).__name__}): load again once the "
+            f"application database ({parsed.render_as_string()}) is reachable.[/]",
+            highlight=False,
+        )
+        return
+    if report.lines:
+        moves = ", ".join(
+            f"{old or 'unpriced'} -> {new}: {n:,}" for (old, new), n in sorted(report.moves.items(), key=str)
+        )
+        console.print(
+            f"Procedure log: {report.lines:,} lines on {report.days:,} day(s) re-priced with the release "
+            f"now in force ({moves})",
+            highlight=False,
+        )
 
 
 def _refresh_search_index(db_path: Path) -> None:
