@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -21,6 +22,7 @@ from openrvu.pricing.model import EncounterResult, LineInput, Provider
 from openrvu.pricing.records import REQUIRED_COLUMNS, parse_date
 from openrvu.pricing.report import result_json
 from openrvu.pricing.service import PricingService, parse_code
+from openrvu.pricing.warnings import BillingWarning
 from openrvu.settings import load_settings
 
 
@@ -64,15 +66,18 @@ def price(
             LineInput(c.hcpcs, c.modifiers, c.units, pos, anes_minutes, base, pct)
             for c in map(parse_code, codes)
         ]
-        result = _service(contract).price(
+        service = _service(contract)
+        result = service.price(
             lines, on=day, locality=str(locality or zip_code), provider=Provider(npp, not nonpar)
         )
     except PricingError as exc:
         raise fail(str(exc)) from None
+    warnings = service.coding_warnings(lines, on=day)
     if as_json:
-        typer.echo(json.dumps(result_json(result), indent=2))
+        typer.echo(json.dumps(result_json(result, warnings), indent=2))
         return
     _print_table(result)
+    _print_warnings(warnings)
 
 
 def _number(text: str | None, option: str) -> Decimal | None:
@@ -112,6 +117,17 @@ def _print_table(result: EncounterResult) -> None:
         for r in line.rules:
             console.print(f"   rule {r.rule}: {r.effect} [dim]({r.source})[/dim]", highlight=False)
     console.print(f"Total allowed ${result.total_allowed:,.2f}   total wRVU {result.total_wrvu}")
+
+
+def _print_warnings(warnings: Sequence[BillingWarning]) -> None:
+    """The coding warnings under the table: what to check, never a change to the amounts above."""
+    if not warnings:
+        return
+    console.print(f"[bold]Check before billing ({len(warnings)})[/bold] [dim](amounts above unchanged)[/dim]")
+    for w in warnings:
+        where = ("lines " if len(w.lines) > 1 else "line ") + ", ".join(str(n) for n in w.lines)
+        console.print(f" {w.severity} [{w.code}] {where}: {w.message}", highlight=False, markup=False)
+        console.print(f"   [dim]({w.source})[/dim]", highlight=False)
 
 
 def read_claims(path: Path) -> pa.Table:

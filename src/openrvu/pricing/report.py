@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from openrvu.pricing.model import EncounterResult
+from openrvu.pricing.warnings import BillingWarning
 
 
 def _money(value: object) -> str | None:
     return None if value is None else f"{value:.2f}"
 
 
-def result_json(result: EncounterResult) -> dict[str, object]:
-    """The JSON shape of ``openrvu price --json`` (money as strings with two decimals)."""
+def result_json(result: EncounterResult, warnings: Sequence[BillingWarning] = ()) -> dict[str, object]:
+    """The JSON shape of ``openrvu price --json`` (money as strings with two decimals); ``warnings``
+    are the encounter's coding warnings, their ``lines`` the 1-based numbers of the lines."""
     return {
         "lines": [
             {
@@ -41,6 +45,7 @@ def result_json(result: EncounterResult) -> dict[str, object]:
             }
             for line in result.lines
         ],
+        "warnings": [w.to_dict() for w in warnings],
         "total_allowed": f"{result.total_allowed:.2f}",
         "total_wrvu": f"{result.total_wrvu:.2f}",
         "compensation": f"{result.compensation:.2f}",

@@ -22,6 +22,7 @@ from openrvu.pricing.errors import PricingError
 from openrvu.pricing.model import CreditRows, EncounterResult, LineInput, Provider, ResolvedLine
 from openrvu.pricing.modifiers import check_modifiers, row_modifier
 from openrvu.pricing.pos import normalize_pos, place_of_service
+from openrvu.pricing.warnings import BillingWarning, CodedLine, billing_warnings
 
 _K = TypeVar("_K", bound=Hashable)
 _V = TypeVar("_V")
@@ -229,3 +230,18 @@ class PricingService:
             except PricingError as exc:
                 raise PricingError(f"{line.hcpcs}: {exc.detail}", field=exc.field, line=i + 1) from None
         return price_encounter(resolved, provider, contract)
+
+    def coded_line(self, key: int, line: LineInput, on: date) -> CodedLine:
+        """A line with the row it is priced from, for the coding warnings (row None when unknown)."""
+        mods = tuple(m.upper() for m in line.modifiers)
+        hcpcs = line.hcpcs.strip().upper()
+        try:
+            row: RvuRow | None = self._row_for(self.release_name(on), hcpcs, mods)
+        except PricingError:
+            row = None
+        return CodedLine(key, on, hcpcs, mods, row)
+
+    def coding_warnings(self, lines: Sequence[LineInput], *, on: date) -> tuple[BillingWarning, ...]:
+        """Bundling and coding warnings of one encounter (``openrvu.pricing.warnings``), keyed by
+        1-based line number. They never change a price."""
+        return billing_warnings(self.coded_line(i, line, on) for i, line in enumerate(lines, start=1))
