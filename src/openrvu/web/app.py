@@ -23,7 +23,17 @@ STATIC_DIR = Path(__file__).parent / "static"
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the web app over the reference DB at ``settings.reference_db`` and the application
     database at ``settings.database_url`` (migrated to the latest schema here)."""
-    from openrvu.web.routes import accounts, api, api_log, codes, dashboard, groups, logbook, transfer
+    from openrvu.web.routes import (
+        accounts,
+        api,
+        api_log,
+        codes,
+        dashboard,
+        groups,
+        logbook,
+        offline,
+        transfer,
+    )
 
     settings = settings or load_settings()
     app = FastAPI(
@@ -38,7 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.services.migrate()
     app.state.templates = make_templates()
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (codes, api, api_log, accounts, logbook, dashboard, transfer, groups):
+    for module in (codes, api, api_log, accounts, logbook, dashboard, transfer, groups, offline):
         app.include_router(module.router)
 
     @app.get("/manifest.webmanifest", include_in_schema=False)

@@ -81,6 +81,14 @@
     if (button) setTimeout(function () { button.disabled = true; }, 0);
   });
 
+  // Signing out first drops the saved copy of the log page (sw.js keeps it for offline use).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.getAttribute("action") !== "/signout" || !window.caches) return;
+    event.preventDefault();
+    caches.delete("openrvu-pages").catch(function () {}).then(function () { form.submit(); });
+  });
+
   // Charts: <div class="chart" data-spec="ID"> where ID names a <script type="application/json">.
   function renderCharts(root) {
     if (!window.vegaEmbed) return;

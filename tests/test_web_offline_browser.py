@@ -1,0 +1,225 @@
+"""The offline outbox in a real browser (Debian's Chromium through Playwright, against the app's own server).
+
+Offline is the browser's own emulation (``context.set_offline``); a lost answer is a request that reaches
+the server while the browser is told the connection dropped. The server's database is read directly to
+check that every entry arrives exactly once. Screenshots land in ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from fixtures_web import WEB_PASSWORD, LiveServer
+from openrvu.tracker.models import LogEntry, User
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+PHONE = {"width": 375, "height": 812}
+COUNT = "#outbox-count"
+
+
+@pytest.fixture()
+def context(browser: Any, live_server: LiveServer) -> Any:
+    context = browser.new_context(viewport=PHONE, base_url=live_server.url, is_mobile=True, has_touch=True)
+    context.set_default_timeout(15_000)
+    yield context
+    context.close()
+
+
+def _server_lines(live_server: LiveServer, email: str) -> list[LogEntry]:
+    app: Any = live_server.server.config.app
+    with app.state.services.session_maker() as session:
+        user = session.scalars(select(User).where(User.email == email)).one()
+        return list(
+            session.scalars(select(LogEntry).where(LogEntry.user_id == user.id).order_by(LogEntry.id))
+        )
+
+
+def _sign_up_and_open_log(page: Any) -> str:
+    email = f"offline-{uuid.uuid4().hex[:8]}@example.org"
+    page.goto("/signup")
+    page.fill("#f-email", email)
+    page.fill("#f-password", WEB_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/profile**")
+    page.goto("/log")
+    # the service worker has installed (shell and log page saved) and controls the page
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    return email
+
+
+def _add(page: Any, code: str, modifiers: tuple[str, ...] = ()) -> None:
+    page.fill("#code-q", code)
+    for modifier in modifiers:
+        page.locator(f"label[for='mod-{modifier}']").click()
+    page.click("#log-form button[type=submit]")
+
+
+def _waiting(page: Any, n: int) -> None:
+    page.wait_for_function(
+        "([sel, text]) => document.querySelector(sel).textContent === text",
+        arg=[COUNT, f"{n} waiting to send"],
+    )
+
+
+def test_entries_made_offline_wait_survive_a_reload_and_arrive_once_when_back_online(
+    context: Any, live_server: LiveServer, artifacts_dir: Path
+) -> None:
+    page = context.new_page()
+    email = _sign_up_and_open_log(page)
+    context.set_offline(True)
+    _add(page, "99213", ("25",))
+    _waiting(page, 1)
+    _add(page, "20610", ("RT",))
+    _waiting(page, 2)
+    queued = page.locator("#outbox-lines li.queued")
+    assert queued.count() == 2
+    assert (
+        queued.all_inner_texts()[0].startswith("99213-25")
+        and "Waiting to send" in queued.all_inner_texts()[1]
+    )
+    assert "No connection" in page.locator("#outbox-status").inner_text()
+    assert page.locator("#code-q").input_value() == ""  # ready for the next line
+    assert _server_lines(live_server, email) == []
+    page.screenshot(path=str(artifacts_dir / "log-offline-queue.png"), full_page=True)
+
+    # reloaded without a connection: the worker's saved page, and the queue is still there
+    page.reload()
+    assert page.locator("main[data-offline-copy]").count() == 1
+    _waiting(page, 2)
+    assert "Offline: this is the log as saved" in page.locator("#outbox-status").inner_text()
+    keys = page.evaluate(
+        """() => new Promise(resolve => {
+             const open = indexedDB.open("openrvu", 1);
+             open.onsuccess = () => {
+               const all = open.result.transaction("outbox").objectStore("outbox").getAll();
+               all.onsuccess = () => resolve(all.result.map(e => e.key));
+             };
+           })"""
+    )
+
+    context.set_offline(False)
+    _waiting(page, 0)
+    page.wait_for_function("document.querySelector('#today').innerText.includes('20610-RT')")
+    assert "99213-25" in page.locator("#today").inner_text()
+    assert page.locator("#outbox").is_hidden() or "were sent" in page.locator("#outbox-status").inner_text()
+    lines = _server_lines(live_server, email)
+    assert sorted((e.hcpcs, e.modifiers) for e in lines) == [("20610", "RT"), ("99213", "25")]
+    assert sorted(str(e.idempotency_key) for e in lines) == sorted(keys)  # the keys made on the device, once
+    assert all(e.date_of_service == date.today() for e in lines)
+    page.screenshot(path=str(artifacts_dir / "log-offline-sent.png"), full_page=True)
+
+    page.reload()  # sent lines are never sent again
+    _waiting(page, 0)
+    assert len(_server_lines(live_server, email)) == 2
+
+
+def test_a_lost_answer_is_resent_with_the_same_key_and_counted_once(
+    context: Any, live_server: LiveServer
+) -> None:
+    page = context.new_page()
+    email = _sign_up_and_open_log(page)
+    sent: list[dict[str, Any]] = []
+
+    def lose_first_answer(route: Any) -> None:
+        sent.append(json.loads(route.request.post_data))
+        if len(sent) == 1:
+            route.fetch()  # the server stores the line ...
+            route.abort("internetdisconnected")  # ... but the phone never hears back
+        else:
+            route.continue_()
+
+    context.route("**/api/log", lose_first_answer)
+    _add(page, "99214")
+    _waiting(page, 1)
+    assert len(_server_lines(live_server, email)) == 1  # already stored: only the answer was lost
+    _waiting(page, 0)  # the retry (a few seconds later) delivers it
+    page.wait_for_function("document.querySelector('#today').innerText.includes('99214')")
+    assert len(sent) == 2 and sent[0] == sent[1]
+    assert sent[0]["idempotency_key"].startswith("o") and sent[0]["hcpcs"] == "99214"
+    lines = _server_lines(live_server, email)
+    assert [(e.hcpcs, e.idempotency_key) for e in lines] == [("99214", sent[0]["idempotency_key"])]
+    assert page.locator("#today .lines li").count() == 1
+
+
+def test_a_refused_entry_comes_back_with_the_reason_and_is_kept_until_fixed(
+    context: Any, live_server: LiveServer, artifacts_dir: Path
+) -> None:
+    page = context.new_page()
+    email = _sign_up_and_open_log(page)
+    context.set_offline(True)
+    _add(page, "ZZZZZ")  # well formed, but no such code in the fee schedule
+    _add(page, "99212")
+    _waiting(page, 2)
+    context.set_offline(False)
+    refused = page.locator("#outbox-lines li.refused")
+    refused.wait_for()
+    _waiting(page, 1)  # the good line went through, the refused one stays
+    assert [e.hcpcs for e in _server_lines(live_server, email)] == ["99212"]
+    reason = refused.locator("[role=alert]").inner_text()
+    assert reason.startswith("Not accepted: Code:") and "ZZZZZ" in reason
+    page.screenshot(path=str(artifacts_dir / "log-offline-refused.png"), full_page=True)
+
+    page.reload()  # kept on the device, with its reason, until the user acts
+    _waiting(page, 1)
+    assert page.locator("#outbox-lines li.refused [role=alert]").inner_text() == reason
+
+    page.locator("#outbox-lines li.refused button", has_text="Fix").click()
+    assert page.locator("#code-q").input_value() == "ZZZZZ"
+    page.fill("#code-q", "99213")
+    page.click("#log-form button[type=submit]")
+    page.wait_for_selector("#flash")
+    _waiting(page, 0)
+    assert sorted(e.hcpcs for e in _server_lines(live_server, email)) == ["99212", "99213"]
+
+
+def test_a_refused_entry_can_be_discarded_and_only_then_leaves(context: Any, live_server: LiveServer) -> None:
+    page = context.new_page()
+    email = _sign_up_and_open_log(page)
+    context.set_offline(True)
+    _add(page, "ZZZZZ")
+    context.set_offline(False)
+    page.locator("#outbox-lines li.refused").wait_for()
+    page.locator("#outbox-lines li.refused button", has_text="Discard").click()
+    _waiting(page, 0)
+    assert "never logged" in page.locator("#outbox-status").inner_text()
+    assert _server_lines(live_server, email) == []
+
+
+def test_online_the_form_behaves_as_before_with_and_without_javascript(
+    browser: Any, context: Any, live_server: LiveServer
+) -> None:
+    page = context.new_page()
+    email = _sign_up_and_open_log(page)
+    _add(page, "99213", ("25",))
+    page.wait_for_selector("#flash")
+    assert "Logged 99213-25" in page.locator("#flash").inner_text()
+    _add(page, "ABC")  # refused online: the server's errors beside the field, nothing queued
+    page.wait_for_selector("#e-hcpcs")
+    _waiting(page, 0)
+    assert [e.hcpcs for e in _server_lines(live_server, email)] == ["99213"]
+
+    plain = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    try:
+        nojs = plain.new_page()
+        other = f"nojs-{uuid.uuid4().hex[:8]}@example.org"
+        nojs.goto("/signup")
+        nojs.fill("#f-email", other)
+        nojs.fill("#f-password", WEB_PASSWORD)
+        nojs.click("button[type=submit]")
+        nojs.wait_for_url("**/profile**")
+        nojs.goto("/log")
+        assert nojs.locator("#outbox").is_hidden()
+        nojs.fill("#code-q", "99213")
+        nojs.click("#log-form button[type=submit]")
+        nojs.wait_for_selector("#flash")
+        assert [e.source for e in _server_lines(live_server, other)] == ["web"]
+    finally:
+        plain.close()
