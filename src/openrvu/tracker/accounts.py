@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from openrvu.tracker import audit
@@ -131,8 +132,25 @@ def _require_admin(actor: User) -> None:
 # --- sign-up and sign-in -------------------------------------------------------------------------
 
 
+FIRST_ADMIN_KEY = "first_admin"
+
+
 def sign_up(session: Session, email: str, password: str) -> User:
-    """Create an account. The first account becomes admin; later ones follow the sign-up mode."""
+    """Create an account. The first account becomes admin; later ones follow the sign-up mode.
+
+    Two sign-ups racing on an empty database both see no account; the first one also inserts the
+    ``first_admin`` setting (a primary key), so only one of them can commit as admin. The loser's
+    transaction fails on that key and is retried once as a later sign-up, under the sign-up mode.
+    The same retry turns a race on one email address into ``EmailTaken``.
+    """
+    try:
+        return _sign_up(session, email, password)
+    except IntegrityError:
+        session.rollback()
+        return _sign_up(session, email, password)
+
+
+def _sign_up(session: Session, email: str, password: str) -> User:
     address = normalize_email(email)
     _check_password(password)
     first = session.scalar(select(func.count()).select_from(User)) == 0
@@ -153,6 +171,8 @@ def sign_up(session: Session, email: str, password: str) -> User:
         raise EmailTaken()
     user = User(email=address, password_hash=hash_password(password), role=role, contract={})
     session.add(user)
+    if first:
+        session.add(AppSetting(key=FIRST_ADMIN_KEY, value=address))
     if pending is not None:
         pending.used_at = utcnow()
     session.flush()
