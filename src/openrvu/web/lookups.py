@@ -56,7 +56,8 @@ NATIONAL = "national"
 
 def payment(svc: Services, hcpcs: str, modifier: str, *, locality: str, zip_code: str) -> dict[str, Any]:
     """The allowed amount of one unit of a code in both settings at a locality or ZIP, priced by
-    ``openrvu.pricing`` for today's date; ``{"error": ...}`` when the input cannot be priced."""
+    ``openrvu.pricing`` for today's date, with the coding warnings of the code billed alone;
+    ``{"error": ...}`` when the input cannot be priced."""
     from datetime import date
 
     from openrvu.pricing.errors import PricingError
@@ -77,7 +78,15 @@ def payment(svc: Services, hcpcs: str, modifier: str, *, locality: str, zip_code
         settings.append({"key": key, "label": label, "line": result.lines[0]})
     first = settings[0]["line"]
     name = "National (GPCI 1.000)" if where == NATIONAL else f"{first.carrier}-{first.locality}"
-    return {"where": where, "settings": settings, "name": name, "national": where == NATIONAL}
+    # the coding checks of the code billed alone (add-on without primary, status): same in both settings
+    warnings = service.coding_warnings([LineInput(hcpcs.strip().upper(), mods)], on=date.today())
+    return {
+        "where": where,
+        "settings": settings,
+        "name": name,
+        "national": where == NATIONAL,
+        "warnings": warnings,
+    }
 
 
 def code(

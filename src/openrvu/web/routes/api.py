@@ -68,8 +68,11 @@ def api_price(
     npp: bool = Query(False, description="Billed by an NP/PA/CNS (85%)"),
     nonpar: bool = Query(False, description="Non-participating provider (95%, limiting charge)"),
 ) -> dict[str, Any]:
-    """The CMS allowed amount and wRVU credit of each line, with every rule applied and its source.
-    Bad input (unknown code, modifier, POS, locality, a date with no release) answers 422."""
+    """The CMS allowed amount and wRVU credit of each line, with every rule applied and its source,
+    and `warnings`: bundling and coding checks (add-on without primary, E/M beside a procedure, a
+    component billed twice, status not payable), `lines` being 1-based line numbers. Warnings never
+    change an amount. Bad input (unknown code, modifier, POS, locality, a date with no release)
+    answers 422."""
     from openrvu.pricing.errors import PricingError
     from openrvu.pricing.model import LineInput, Provider
     from openrvu.pricing.service import parse_code
@@ -82,9 +85,8 @@ def api_price(
         raise HTTPException(status_code=422, detail="give 1 to 20 codes")
     try:
         lines = [LineInput(c.hcpcs, c.modifiers, c.units, pos) for c in map(parse_code, tokens)]
-        result = services(request).catalog.pricing.price(
-            lines, on=on_date, locality=where, provider=Provider(npp, not nonpar)
-        )
+        pricing = services(request).catalog.pricing
+        result = pricing.price(lines, on=on_date, locality=where, provider=Provider(npp, not nonpar))
     except PricingError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from None
-    return result_json(result)
+    return result_json(result, pricing.coding_warnings(lines, on=on_date))

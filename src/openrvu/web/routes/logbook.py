@@ -16,6 +16,7 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from openrvu.tracker import entries, shortcuts
+from openrvu.tracker import warnings as coding
 from openrvu.tracker.errors import FormErrors, InvalidInput, NotFound
 from openrvu.tracker.models import LogEntry, User
 from openrvu.web import choices, lookups
@@ -61,6 +62,7 @@ def _log_page(
     request: Request, db: DB, user: User, form: dict[str, Any], errors: dict[str, str], status: int = 200
 ) -> Response:
     recent = shortcuts.recent_codes(db, user, limit=8)
+    lines = entries.list_entries(db, user, limit=LATEST_LINES)
     templates = shortcuts.list_templates(db, user)
     context = _entry_context(
         form,
@@ -71,7 +73,8 @@ def _log_page(
         favourites=shortcuts.list_favourites(db, user),
         recent=[{"hcpcs": r.hcpcs, "modifiers": ",".join(r.modifiers)} for r in recent],
         templates=[{"t": t, "key": uuid.uuid4().hex} for t in templates],
-        lines=entries.list_entries(db, user, limit=LATEST_LINES),
+        lines=lines,
+        warnings=coding.line_warnings(db, user, services(request).catalog, lines),
         flash=_flash(db, user, request.query_params.get("added"))
         or _imported(request.query_params.get("imported")),
     )
@@ -363,6 +366,7 @@ def lines_page(
     context = {
         "nav": "dashboard",
         "lines": rows,
+        "warnings": coding.line_warnings(db, user, services(request).catalog, rows),
         "total": entries.total_wrvu(rows),
         "start": lo,
         "end": hi,
