@@ -1,0 +1,154 @@
+"""Why a report credits a different wRVU than the log: computed from the reference data, never guessed.
+
+For a paired report line and log line whose credits differ, the explainer tries, in order:
+
+1. units: the log's wRVU per unit times the report's units;
+2. another loaded release: the log's whole day re-priced with the contract's credit frozen to each other
+   release (the same modifiers and reductions, another year's work RVUs): a stale fee-schedule year;
+3. a standard modifier reduction or share of the code's work RVU, in the log's release and then in each
+   other release (multiple procedure 50%, bilateral 150%, co-surgeon 62.5%, assistant 16%, ...), or the
+   work RVU of another row of the code (-26, -TC, global);
+
+and when none of them gives the report's value (to the cent of a wRVU), it says so.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from openrvu.pricing.errors import PricingError
+from openrvu.pricing.model import LineInput, Provider
+from openrvu.pricing.modifiers import row_modifier
+from openrvu.tracker.catalog import Catalog, user_contract, user_locality
+from openrvu.tracker.models import User
+from openrvu.tracker.reconcile_report import ReportLine
+
+_CENTS = Decimal("0.01")
+#: Shares of a code's work RVU that payers and employers apply, with the rule that applies each.
+SHARES: tuple[tuple[Decimal, str], ...] = (
+    (Decimal("1"), "the full work RVU, without the reductions your contract applies"),
+    (Decimal("0.5"), "a 50% reduction (multiple procedure, second and later; or -52 reduced service)"),
+    (Decimal("0.25"), "a 25% reduction (third and later procedure under the older 100/50/25 rule)"),
+    (Decimal("1.5"), "the 150% bilateral adjustment"),
+    (Decimal("2"), "both sides credited in full (200%)"),
+    (Decimal("0.625"), "the 62.5% co-surgeon share"),
+    (Decimal("0.16"), "the 16% assistant-at-surgery share"),
+    (Decimal("0.136"), "the 13.6% non-physician assistant share (85% of 16%)"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LogLine:
+    """One of the user's log lines as a reconciliation sees it."""
+
+    id: int
+    date_of_service: date
+    hcpcs: str
+    modifiers: tuple[str, ...]
+    units: int
+    pos: str
+    release: str | None
+    wrvu: Decimal | None
+    note: str | None
+
+
+def wrvu_text(value: Decimal) -> str:
+    """A wRVU figure with at least two decimals, and more only when it has them (0.385 stays 0.385)."""
+    return str(value.quantize(_CENTS) if value == value.quantize(_CENTS) else value.normalize())
+
+
+def same(a: Decimal, b: Decimal) -> bool:
+    """Two wRVU figures equal to the hundredth (reports print two decimals)."""
+    return a.quantize(_CENTS, rounding=ROUND_HALF_UP) == b.quantize(_CENTS, rounding=ROUND_HALF_UP)
+
+
+class Explainer:
+    """Explains differences for one user (their locality, provider kind and contract)."""
+
+    def __init__(self, catalog: Catalog, user: User, logs: list[LogLine]) -> None:
+        self.catalog = catalog
+        self.user = user
+        self.reference = catalog.reference
+        self.releases = [r.name for r in self.reference.releases()]
+        self._days: dict[date, list[LogLine]] = {}
+        for log in logs:  # the log's order: a day is one encounter, ranked as the log ranks it
+            self._days.setdefault(log.date_of_service, []).append(log)
+        self._repriced: dict[tuple[date, str], dict[int, Decimal]] = {}
+
+    def explain(self, r: ReportLine, log: LogLine) -> str:
+        """The computed reason the report's credit differs from the log's, or a plain 'no explanation'."""
+        mine = "nothing" if log.wrvu is None else wrvu_text(log.wrvu)
+        head = f"the report credits {wrvu_text(r.wrvu)}, your log {mine}"
+        if log.wrvu is None:
+            return f"{head}: your line is not priced ({log.note or 'no price'})"
+        for reason in self._reasons(r, log):
+            return f"{head}: {reason}"
+        return (
+            f"{head}: not explained by units, another loaded release ({', '.join(self.releases)}) "
+            "or a standard modifier reduction; ask your employer how the line was credited"
+        )
+
+    def _reasons(self, r: ReportLine, log: LogLine) -> Iterator[str]:
+        assert log.wrvu is not None
+        if r.units != log.units and log.units:
+            per_unit = log.wrvu / log.units
+            if same(per_unit * r.units, r.wrvu):
+                yield f"units differ: the report credits {r.units} unit(s), your log has {log.units}"
+        for release in self._other_releases(log):
+            value = self._repriced_at(log, release)
+            if value is not None and same(value * r.units / log.units, r.wrvu):
+                yield self._stale(release, log)
+        own = [log.release] if log.release else []
+        for name in [*own, *self._other_releases(log)]:
+            yield from self._shares(r, log, name)
+
+    def _other_releases(self, log: LogLine) -> list[str]:
+        return [name for name in self.releases if name != log.release]
+
+    def _stale(self, release: str, log: LogLine) -> str:
+        effective = self.reference.release(release).effective_date
+        return (
+            f"stale fee-schedule year: that is {log.hcpcs}'s credit in release {release} (effective "
+            f"{effective}); your log uses {log.release}, the release in force on {log.date_of_service}"
+        )
+
+    def _shares(self, r: ReportLine, log: LogLine, release: str) -> Iterator[str]:
+        rows = {row.modifier: row for row in self.reference.rvu_rows(release, log.hcpcs)}
+        row = rows.get(row_modifier(log.hcpcs, log.modifiers)) or rows.get("")
+        if row is None:
+            return
+        stale = "" if release == log.release else f" in release {release} (stale fee-schedule year)"
+        base = row.work_rvu * r.units
+        for share, words in SHARES if base else ():
+            if same(base * share, r.wrvu):
+                yield f"the report applies {words} to {log.hcpcs}'s work RVU {row.work_rvu}{stale}"
+        for other, other_row in sorted(rows.items()):
+            if other != row.modifier and same(other_row.work_rvu * r.units, r.wrvu):
+                name = f"{log.hcpcs}-{other}" if other else f"{log.hcpcs} (global)"
+                yield f"the report credits the {name} row's work RVU {other_row.work_rvu}{stale}"
+
+    def _repriced_at(self, log: LogLine, release: str) -> Decimal | None:
+        """The log line's credit with the contract frozen to ``release`` (its whole day re-priced)."""
+        key = (log.date_of_service, release)
+        if key not in self._repriced:
+            self._repriced[key] = self._price_day(log.date_of_service, release)
+        return self._repriced[key].get(log.id)
+
+    def _price_day(self, day: date, release: str) -> dict[int, Decimal]:
+        lines = self._days.get(day, [])
+        contract = dataclasses.replace(user_contract(self.user), frozen_release=release)
+        try:
+            result = self.catalog.pricing.price(
+                [LineInput(g.hcpcs, g.modifiers, g.units, g.pos) for g in lines],
+                on=day,
+                locality=user_locality(self.user),
+                provider=Provider(npp=self.user.provider_kind == "npp"),
+                contract=contract,
+            )
+        except (PricingError, LookupError):  # a line no longer prices: this explanation does not apply
+            return {}
+        return {g.id: p.wrvu for g, p in zip(lines, result.lines, strict=True)}
