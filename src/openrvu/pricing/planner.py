@@ -1,0 +1,857 @@
+"""The planner: how many more procedures reach a target, and which job offer pays more.
+
+Two pure calculators over ``Decimal``:
+
+- ``reverse_plan``: from a target (a wRVU total, or productivity pay under a contract), the wRVU
+  already done and the time left, how many more of each code are needed, per week and per clinic
+  day, and the money the target brings, tier by tier.
+- ``compare_offers``: 2 to 4 job offers at one or more annual wRVU scenarios: total pay, effective
+  dollars per wRVU, the winner of each scenario, and the wRVU at which two offers pay the same.
+
+Pay for wRVU is always ``Contract.compensation`` (nothing up to the threshold, then by tier): this
+module only asks it at the tier boundaries, so the lines that explain a figure add up to the
+contract's own totals. Bad input raises ``PricingError`` whose ``field`` names the input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
+from itertools import combinations
+from pathlib import Path
+from typing import Any
+
+from openrvu.pricing.contract import DEFAULT_CONTRACT, Contract, Tier, contract_from_dict
+from openrvu.pricing.errors import PricingError
+from openrvu.pricing.model import LineInput
+from openrvu.pricing.service import PricingService, parse_code
+
+ZERO = Decimal(0)
+ONE = Decimal(1)
+CENT = Decimal("0.01")
+TENTH = Decimal("0.1")
+#: No plausible input is larger: keeps every figure well inside Decimal's 28 digits.
+LIMIT = Decimal(1_000_000_000)
+MAX_CODES = 10
+OFFER_KEYS = (
+    "name",
+    "base_salary",
+    "dollars_per_wrvu",
+    "tiers",
+    "threshold",
+    "signing_bonus",
+    "annual_bonus",
+    "fte",
+    "wrvu_target",
+)
+SCENARIO_NAMES = ("low", "expected", "high")
+
+
+def number(
+    value: Any, field: str, *, minimum: Decimal = ZERO, maximum: Decimal = LIMIT, above: bool = False
+) -> Decimal:
+    """A number as a user typed it (``$1,200.50`` is fine); ``PricingError`` naming ``field`` otherwise.
+
+    ``above``: the number must be strictly greater than ``minimum``.
+    """
+    if isinstance(value, bool) or value is None or str(value).strip() == "":
+        raise PricingError(f"{field}: enter a number", field=field)
+    text = str(value).strip().replace(",", "").replace("_", "").lstrip("$")
+    try:
+        result = Decimal(text)
+    except InvalidOperation:
+        raise PricingError(f"{field}: {value!r} is not a number", field=field) from None
+    low_ok = result > minimum if above else result >= minimum
+    if not result.is_finite() or not low_ok or result > maximum:
+        sign = ">" if above else ">="
+        raise PricingError(f"{field}: must be a number {sign} {minimum} and <= {maximum:,}", field=field)
+    return result
+
+
+def wrvu_text(value: Decimal) -> str:
+    """wRVU for explanations: two decimals, thousands separators."""
+    return f"{value.quantize(CENT, rounding=ROUND_HALF_UP):,}"
+
+
+def money_text(value: Decimal) -> str:
+    """Dollars for explanations: ``$1,234.50`` (negative as ``-$12.00``)."""
+    amount = value.quantize(CENT, rounding=ROUND_HALF_UP)
+    return f"-${-amount:,}" if amount < 0 else f"${amount:,}"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Pay under a contract, explained tier by tier
+
+
+@dataclass(frozen=True, slots=True)
+class PaySegment:
+    """The pay of the wRVU from ``start`` to ``end``, all at one marginal ``rate``."""
+
+    start: Decimal
+    end: Decimal
+    rate: Decimal
+    amount: Decimal
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class PayBreakdown:
+    """Productivity pay from ``start`` to ``end`` wRVU: the contract's totals at both ends and the
+    segments between them (their amounts add up to ``increment``)."""
+
+    start: Decimal
+    end: Decimal
+    pay_at_start: Decimal
+    pay_at_end: Decimal
+    increment: Decimal
+    segments: tuple[PaySegment, ...]
+
+
+def _tiers(contract: Contract) -> tuple[Tier, ...]:
+    return contract.tiers or (Tier(ZERO, contract.dollars_per_wrvu),)
+
+
+def breakpoints(contract: Contract) -> list[Decimal]:
+    """The wRVU totals where the contract's marginal rate may change: its threshold and every tier
+    start above it, in order."""
+    return sorted({contract.threshold} | {max(t.start, contract.threshold) for t in _tiers(contract)})
+
+
+def marginal_rate(contract: Contract, wrvu: Decimal) -> Decimal:
+    """What the next wRVU above ``wrvu`` earns: 0 below the threshold, else the rate of its tier."""
+    if wrvu < contract.threshold:
+        return ZERO
+    rate = ZERO
+    for tier in _tiers(contract):
+        if tier.start <= wrvu:
+            rate = tier.rate
+    return rate
+
+
+def pays_anything(contract: Contract) -> bool:
+    """Whether some wRVU earns money under the contract."""
+    return any(t.rate > 0 for t in _tiers(contract))
+
+
+def pay_between(contract: Contract, start: Decimal, end: Decimal) -> PayBreakdown:
+    """The productivity pay that the wRVU from ``start`` to ``end`` bring, segment by segment.
+
+    Each segment's amount is ``compensation(end) - compensation(start)`` of the contract, so the
+    segments add up exactly to the difference of the two totals a pay statement would show.
+    """
+    end = max(start, end)
+    inner = [p for p in breakpoints(contract) if start < p < end]
+    points = [start, *inner, end]
+    segments = []
+    for a, b in zip(points, points[1:], strict=False):
+        rate = marginal_rate(contract, a)
+        amount = contract.compensation(b) - contract.compensation(a)
+        if rate == 0 and b <= contract.threshold:
+            text = (
+                f"{wrvu_text(a)} to {wrvu_text(b)} wRVU: below the threshold of "
+                f"{wrvu_text(contract.threshold)} wRVU, earns nothing"
+            )
+        else:
+            text = (
+                f"{wrvu_text(a)} to {wrvu_text(b)} wRVU: {wrvu_text(b - a)} x {money_text(rate)} "
+                f"= {money_text(amount)}"
+            )
+        segments.append(PaySegment(a, b, rate, amount, text))
+    pay_start, pay_end = contract.compensation(start), contract.compensation(end)
+    return PayBreakdown(start, end, pay_start, pay_end, pay_end - pay_start, tuple(segments))
+
+
+def wrvu_for_pay(contract: Contract, pay: Decimal, field: str = "target_pay") -> Decimal:
+    """The fewest wRVU (to 0.01) whose productivity pay under the contract reaches ``pay``."""
+    if pay <= 0:
+        return ZERO
+    points = breakpoints(contract)
+    for a, b in zip(points, [*points[1:], None], strict=True):
+        rate = marginal_rate(contract, a)
+        if rate <= 0 or (b is not None and contract.compensation(b) < pay):
+            continue
+        wrvu = (a + (pay - contract.compensation(a)) / rate).quantize(CENT, rounding=ROUND_CEILING)
+        # the contract rounds each total to the cent: step to the first 0.01 that reaches the pay
+        for _ in range(100):
+            if contract.compensation(wrvu) >= pay:
+                break
+            wrvu += CENT
+        while wrvu > a and contract.compensation(wrvu - CENT) >= pay:
+            wrvu -= CENT
+        return wrvu
+    top = money_text(marginal_rate(contract, points[-1]))
+    raise PricingError(
+        f"{field}: the contract never pays {money_text(pay)} for wRVU (its top rate is {top} per wRVU)",
+        field=field,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# The reverse planner
+
+
+@dataclass(frozen=True, slots=True)
+class PlanCode:
+    """A procedure to plan with: its label (``27447-80``), the wRVU one credits, its share of a mix."""
+
+    label: str
+    wrvu: Decimal
+    share: Decimal = ONE
+    release: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlanCount:
+    """How many more of one code, what they credit, and how many a week and a clinic day."""
+
+    code: PlanCode
+    count: int
+    wrvu: Decimal
+    per_week: Decimal
+    per_day: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The answer of ``reverse_plan``; ``steps`` explain every figure in order."""
+
+    target_wrvu: Decimal
+    target_pay: Decimal | None
+    done: Decimal
+    remaining: Decimal
+    weeks: Decimal
+    clinic_days: Decimal
+    counts: tuple[PlanCount, ...]
+    planned_wrvu: Decimal
+    wrvu_per_week: Decimal
+    wrvu_per_day: Decimal
+    money: PayBreakdown | None
+    contract: str
+    steps: tuple[str, ...]
+
+
+def _per(count: Decimal, over: Decimal) -> Decimal:
+    """A rate per week or day, rounded up to 0.1 so a plan never understates what is needed."""
+    return (count / over).quantize(TENTH, rounding=ROUND_CEILING)
+
+
+def reverse_plan(
+    codes: Sequence[PlanCode],
+    *,
+    done: Decimal,
+    target_wrvu: Decimal | None = None,
+    target_pay: Decimal | None = None,
+    weeks: Decimal | None = None,
+    clinic_days: Decimal | None = None,
+    days_per_week: Decimal = Decimal(5),
+    contract: Contract = DEFAULT_CONTRACT,
+) -> Plan:
+    """How many more of each code reach the target, in the time left.
+
+    The target is a wRVU total (``target_wrvu``) or productivity pay for the year under the contract
+    (``target_pay``, turned into the fewest wRVU that earn it). One code: ``ceil(left / wRVU each)``.
+    A mix: one "mix" holds ``share`` of each code; ``mixes = left / wRVU of a mix`` and each count is
+    ``ceil(mixes x share)``, so the counts keep the proportions and never fall short. Time left is
+    ``weeks`` or ``clinic_days`` (the other follows from ``days_per_week``).
+    """
+    if (target_wrvu is None) == (target_pay is None):
+        raise PricingError("target: give a wRVU target or a pay target (one of them)", field="target")
+    if not codes:
+        raise PricingError("codes: give at least one code to plan with", field="codes")
+    if len(codes) > MAX_CODES:
+        raise PricingError(f"codes: at most {MAX_CODES} codes", field="codes")
+    for code in codes:
+        if code.wrvu <= 0:
+            raise PricingError(
+                f"codes: {code.label} credits {wrvu_text(code.wrvu)} wRVU under this contract, so no "
+                "number of them reaches a target",
+                field="codes",
+            )
+        if code.share <= 0:
+            raise PricingError(f"codes: the share of {code.label} must be > 0", field="codes")
+    number(done, "done")
+    number(days_per_week, "days_per_week", maximum=Decimal(7), above=True)
+    if (weeks is None) == (clinic_days is None):
+        raise PricingError("weeks: give the weeks left or the clinic days left (one of them)", field="weeks")
+    if weeks is not None:
+        number(weeks, "weeks", maximum=Decimal(520), above=True)
+        clinic_days = weeks * days_per_week
+        time_step = f"{wrvu_text(weeks)} weeks x {days_per_week} clinic days = {clinic_days} clinic days"
+    else:
+        assert clinic_days is not None
+        number(clinic_days, "clinic_days", maximum=Decimal(3650), above=True)
+        weeks = clinic_days / days_per_week
+        time_step = f"{clinic_days} clinic days / {days_per_week} a week = {_per(weeks, ONE)} weeks"
+
+    steps: list[str] = []
+    if target_pay is not None:
+        number(target_pay, "target_pay")
+        target = wrvu_for_pay(contract, target_pay)
+        steps.append(
+            f"Pay target {money_text(target_pay)} under {contract.name}: the fewest wRVU that earn it "
+            f"are {wrvu_text(target)} (pay at {wrvu_text(target)} wRVU: "
+            f"{money_text(contract.compensation(target))})."
+        )
+    else:
+        assert target_wrvu is not None
+        target = number(target_wrvu, "target_wrvu")
+    remaining = max(ZERO, target - done)
+    steps.append(f"Target {wrvu_text(target)} - done {wrvu_text(done)} = {wrvu_text(remaining)} wRVU left.")
+    steps.append(f"Time left: {time_step}.")
+    for code in codes:
+        release = f" (release {code.release})" if code.release else ""
+        steps.append(f"{code.label} credits {wrvu_text(code.wrvu)} wRVU each under {contract.name}{release}.")
+
+    per_mix = sum((c.share * c.wrvu for c in codes), ZERO)
+    mixes = remaining / per_mix
+    counts = []
+    if remaining == 0:
+        steps.append("The target is already reached: nothing more is needed.")
+    elif len(codes) == 1:
+        code = codes[0]
+        steps.append(
+            f"{wrvu_text(remaining)} / {wrvu_text(code.wrvu)} = {mixes.quantize(CENT)} -> "
+            f"{int((mixes * code.share).to_integral_value(ROUND_CEILING)):,} {code.label} (rounded up)."
+        )
+    else:
+        parts = " + ".join(f"{c.share} x {wrvu_text(c.wrvu)}" for c in codes)
+        steps.append(f"One mix = {parts} = {wrvu_text(per_mix)} wRVU.")
+        steps.append(f"{wrvu_text(remaining)} / {wrvu_text(per_mix)} = {mixes.quantize(CENT)} mixes.")
+    for code in codes:
+        count = int((mixes * code.share).to_integral_value(ROUND_CEILING))
+        if remaining and len(codes) > 1:
+            steps.append(
+                f"{code.label}: {code.share} x {mixes.quantize(CENT)} = "
+                f"{(mixes * code.share).quantize(CENT)} -> {count:,} (rounded up)."
+            )
+        counts.append(
+            PlanCount(
+                code, count, code.wrvu * count, _per(Decimal(count), weeks), _per(Decimal(count), clinic_days)
+            )
+        )
+    planned = sum((c.wrvu for c in counts), ZERO)
+    if remaining:
+        steps.append(
+            f"They credit {wrvu_text(planned)} wRVU ({wrvu_text(planned - remaining)} over, "
+            f"from rounding up); a week: {wrvu_text(remaining / weeks)} wRVU, "
+            f"a clinic day: {wrvu_text(remaining / clinic_days)}."
+        )
+    money = None
+    if pays_anything(contract):
+        money = pay_between(contract, done, max(done, target))
+        steps.append(
+            f"Pay for the year at {wrvu_text(done)} wRVU: {money_text(money.pay_at_start)}; at "
+            f"{wrvu_text(money.end)}: {money_text(money.pay_at_end)}; the target brings "
+            f"{money_text(money.increment)} more:"
+        )
+        steps.extend(f"  {s.text}" for s in money.segments)
+    return Plan(
+        target_wrvu=target,
+        target_pay=target_pay,
+        done=done,
+        remaining=remaining,
+        weeks=weeks,
+        clinic_days=clinic_days,
+        counts=tuple(counts),
+        planned_wrvu=planned,
+        wrvu_per_week=(remaining / weeks).quantize(CENT, rounding=ROUND_CEILING),
+        wrvu_per_day=(remaining / clinic_days).quantize(CENT, rounding=ROUND_CEILING),
+        money=money,
+        contract=contract.name,
+        steps=tuple(steps),
+    )
+
+
+def parse_plan_token(token: str) -> tuple[LineInput, Decimal]:
+    """``CODE[:MOD[:MOD]][xUNITS][=SHARE]`` -> the line and its share of a mix (default 1)."""
+    text, _, share = token.strip().partition("=")
+    weight = number(share, "codes", above=True, maximum=Decimal(10_000)) if share else ONE
+    try:
+        return parse_code(text), weight
+    except PricingError as exc:
+        raise PricingError(f"codes: {exc.detail}", field="codes") from None
+
+
+def plan_codes(
+    service: PricingService,
+    tokens: Sequence[str],
+    *,
+    on: date,
+    locality: str,
+    contract: Contract = DEFAULT_CONTRACT,
+    pos: str = "11",
+) -> list[PlanCode]:
+    """The wRVU each typed code credits under the contract and the release in force on ``on``.
+
+    Each code is priced alone (one procedure, one encounter), so no multiple-procedure ranking applies;
+    the credit follows the contract's switches and frozen release, exactly as a logged line would.
+    """
+    out = []
+    for token in tokens:
+        line, share = parse_plan_token(token)
+        try:
+            result = service.price(
+                [LineInput(line.hcpcs, line.modifiers, line.units, pos)],
+                on=on,
+                locality=locality,
+                contract=contract,
+            )
+        except PricingError as exc:
+            raise PricingError(f"codes: {exc.detail}", field="codes") from None
+        priced = result.lines[0]
+        label = priced.hcpcs + "".join(f"-{m}" for m in priced.modifiers)
+        label += f" x{priced.units}" if priced.units > 1 else ""
+        out.append(PlanCode(label, priced.wrvu, share, priced.release))
+    return out
+
+
+def annualized(wrvu: Decimal, first: date, last: date) -> Decimal:
+    """A year of wRVU at the pace of ``first``..``last`` (inclusive): ``wrvu x 365 / days``."""
+    days = (last - first).days + 1
+    if days <= 0:
+        raise PricingError("the range of days is empty", field="days")
+    return (wrvu * 365 / days).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Job offers
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """A job offer. ``pay`` holds its productivity terms ($ per wRVU or tiers, threshold); the amounts
+    are as written in the offer, for its FTE."""
+
+    name: str
+    base_salary: Decimal = ZERO
+    pay: Contract = DEFAULT_CONTRACT
+    signing_bonus: Decimal = ZERO
+    annual_bonus: Decimal = ZERO
+    fte: Decimal = ONE
+    wrvu_target: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """An annual wRVU production to compare offers at, per 1.0 FTE (each offer scales it by its FTE)."""
+
+    name: str
+    wrvu: Decimal
+
+
+def offer_from_dict(data: Mapping[str, Any], where: str = "offers[1]") -> Offer:
+    """An offer from parsed TOML/JSON/form values; errors name the field as ``offers[N].key``."""
+    unknown = sorted(set(data) - set(OFFER_KEYS))
+    if unknown:
+        raise PricingError(
+            f"{where}: unknown key(s) {', '.join(unknown)} (expected {', '.join(OFFER_KEYS)})", field=where
+        )
+
+    def amount(key: str, default: Decimal | None = ZERO, **limits: Any) -> Decimal | None:
+        value = data.get(key)
+        if value is None or str(value).strip() == "":
+            return default
+        return number(value, f"{where}.{key}", **limits)
+
+    name = str(data.get("name") or where).strip()[:60] or where
+    if "dollars_per_wrvu" in data and data.get("tiers"):
+        raise PricingError(
+            f"{where}.tiers: give dollars_per_wrvu (flat) or tiers, not both", field=f"{where}.tiers"
+        )
+    terms: dict[str, Any] = {"name": name}
+    for key in ("dollars_per_wrvu", "threshold", "tiers"):
+        if data.get(key) not in (None, "", []):
+            terms[key] = data[key]
+    for key in ("dollars_per_wrvu", "threshold"):
+        if key in terms:
+            terms[key] = amount(key)
+    try:
+        pay = contract_from_dict(terms, Path(where))
+    except PricingError as exc:
+        raise PricingError(exc.detail, field=f"{where}.{exc.field}" if exc.field else where) from None
+    fte = amount("fte", ONE, maximum=Decimal(2), above=True)
+    assert fte is not None
+    return Offer(
+        name=name,
+        base_salary=amount("base_salary") or ZERO,
+        pay=pay,
+        signing_bonus=amount("signing_bonus") or ZERO,
+        annual_bonus=amount("annual_bonus") or ZERO,
+        fte=fte,
+        wrvu_target=amount("wrvu_target", None),
+    )
+
+
+def scenarios_from(values: Mapping[str, Any]) -> list[Scenario]:
+    """Scenarios from ``{"low": .., "expected": .., "high": ..}`` (blank ones are left out), in order
+    low, expected, high; at least one is needed."""
+    unknown = sorted(set(values) - set(SCENARIO_NAMES))
+    if unknown:
+        raise PricingError(
+            f"scenarios: unknown name(s) {', '.join(unknown)} (use low, expected, high)", field="scenarios"
+        )
+    out = [
+        Scenario(name, number(values[name], name))
+        for name in SCENARIO_NAMES
+        if values.get(name) is not None and str(values[name]).strip() != ""
+    ]
+    if not out:
+        raise PricingError("expected: give the annual wRVU you expect (per 1.0 FTE)", field="expected")
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class OfferPay:
+    """One offer at one scenario: every part of the year's pay and the lines that explain it."""
+
+    offer: str
+    scenario: str
+    wrvu: Decimal  # worked: the scenario's wRVU x the offer's FTE
+    base_salary: Decimal
+    productivity: Decimal
+    annual_bonus: Decimal
+    signing_share: Decimal
+    total: Decimal
+    effective_rate: Decimal | None  # total / wRVU worked
+    per_fte: Decimal  # total / FTE
+    target_gap: Decimal | None  # wRVU worked - the offer's target (negative: short of it)
+    productivity_detail: PayBreakdown
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BreakEven:
+    """Where two offers pay the same, in annual wRVU per 1.0 FTE (``wrvu`` None: they never do;
+    ``until`` set: they pay the same over the whole range ``wrvu``..``until``)."""
+
+    first: str
+    second: str
+    wrvu: Decimal | None
+    until: Decimal | None
+    first_total: Decimal | None
+    second_total: Decimal | None
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """The answer of ``compare_offers``: ``results[s][o]`` is offer ``o`` at scenario ``s``."""
+
+    offers: tuple[Offer, ...]
+    scenarios: tuple[Scenario, ...]
+    years: int
+    results: tuple[tuple[OfferPay, ...], ...]
+    winners: tuple[tuple[str, ...], ...]
+    verdicts: tuple[str, ...]
+    break_evens: tuple[BreakEven, ...]
+
+
+def _signing_share(offer: Offer, years: int) -> Decimal:
+    return (offer.signing_bonus / years).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def offer_total(offer: Offer, wrvu_per_fte: Decimal, years: int = 1) -> Decimal:
+    """The year's total pay of an offer when working ``wrvu_per_fte`` a year per 1.0 FTE."""
+    fixed = offer.base_salary + offer.annual_bonus + _signing_share(offer, years)
+    return fixed + offer.pay.compensation(wrvu_per_fte * offer.fte)
+
+
+def offer_pay(offer: Offer, scenario: Scenario, years: int = 1) -> OfferPay:
+    """One offer's pay at one scenario, explained line by line."""
+    worked = scenario.wrvu * offer.fte
+    detail = pay_between(offer.pay, ZERO, worked)
+    signing = _signing_share(offer, years)
+    total = offer_total(offer, scenario.wrvu, years)
+    lines = [
+        f"wRVU worked: {wrvu_text(scenario.wrvu)} a year per FTE x {offer.fte} FTE = {wrvu_text(worked)}",
+        f"base salary: {money_text(offer.base_salary)}",
+    ]
+    paid = [s.text for s in detail.segments if s.amount or s.end <= offer.pay.threshold]
+    lines.append(
+        f"productivity pay: {money_text(detail.pay_at_end)}" + (f" ({'; '.join(paid)})" if paid else "")
+    )
+    if offer.annual_bonus:
+        lines.append(f"annual bonus: {money_text(offer.annual_bonus)}")
+    if offer.signing_bonus:
+        lines.append(
+            f"signing bonus: {money_text(offer.signing_bonus)} / {years} year(s) = {money_text(signing)}"
+        )
+    lines.append(f"total: {money_text(total)}")
+    rate = None
+    if worked > 0:
+        rate = (total / worked).quantize(CENT, rounding=ROUND_HALF_UP)
+        lines.append(
+            f"effective: {money_text(total)} / {wrvu_text(worked)} wRVU = {money_text(rate)} per wRVU"
+        )
+    per_fte = (total / offer.fte).quantize(CENT, rounding=ROUND_HALF_UP)
+    if offer.fte != 1:
+        lines.append(f"per 1.0 FTE: {money_text(total)} / {offer.fte} = {money_text(per_fte)}")
+    gap = None
+    if offer.wrvu_target is not None:
+        gap = worked - offer.wrvu_target
+        where = "meets" if gap >= 0 else "is short of"
+        lines.append(
+            f"the offer's wRVU target {wrvu_text(offer.wrvu_target)}: {wrvu_text(worked)} {where} it "
+            f"({'+' if gap >= 0 else ''}{wrvu_text(gap)})"
+        )
+    return OfferPay(
+        offer=offer.name,
+        scenario=scenario.name,
+        wrvu=worked,
+        base_salary=offer.base_salary,
+        productivity=detail.pay_at_end,
+        annual_bonus=offer.annual_bonus,
+        signing_share=signing,
+        total=total,
+        effective_rate=rate,
+        per_fte=per_fte,
+        target_gap=gap,
+        productivity_detail=detail,
+        lines=tuple(lines),
+    )
+
+
+def _sign(value: Decimal) -> int:
+    return (value > 0) - (value < 0)
+
+
+def break_evens(a: Offer, b: Offer, years: int = 1) -> list[BreakEven]:
+    """Every annual wRVU (per 1.0 FTE, to 0.01) at which offers ``a`` and ``b`` pay the same total.
+
+    Both totals are straight lines between the offers' tier boundaries, so their difference is too:
+    a sign change between two boundaries is one crossing, found by interpolation; past the last
+    boundary the difference changes by a fixed slope per wRVU.
+    """
+    points = sorted(
+        {ZERO}
+        | {p / a.fte for p in breakpoints(a.pay) if p > 0}
+        | {p / b.fte for p in breakpoints(b.pay) if p > 0}
+    )
+
+    def diff(x: Decimal) -> Decimal:
+        return offer_total(a, x, years) - offer_total(b, x, years)
+
+    values = [diff(x) for x in points]
+    # past the last boundary each offer is in its top tier: its rate there is the rate at its own last
+    # boundary (asking at ``last x FTE`` could land a hair below it after the division by the FTE)
+    slope = (
+        marginal_rate(a.pay, breakpoints(a.pay)[-1]) * a.fte
+        - marginal_rate(b.pay, breakpoints(b.pay)[-1]) * b.fte
+    )
+    roots: list[tuple[Decimal, Decimal | None, bool]] = []  # (start, end of an equal range, unbounded)
+    i, n = 0, len(points)
+    while i < n:
+        x, d = points[i], values[i]
+        if d == 0:
+            j = i
+            while j + 1 < n and values[j + 1] == 0:
+                j += 1
+            if j == n - 1 and slope == 0:
+                roots.append((x, None, True))
+                break
+            roots.append((x, points[j] if j > i else None, False))
+            i = j + 1
+            continue
+        if i + 1 < n:
+            d_next = values[i + 1]
+            if d_next != 0 and _sign(d) != _sign(d_next):
+                roots.append((x + d * (points[i + 1] - x) / (d - d_next), None, False))
+        elif slope != 0 and _sign(slope) != _sign(d):
+            roots.append((x - d / slope, None, False))
+        i += 1
+    return [_describe(a, b, years, root) for root in roots] or [_never(a, b, values[0])]
+
+
+def _never(a: Offer, b: Offer, difference: Decimal) -> BreakEven:
+    ahead, behind = (a, b) if difference > 0 else (b, a)
+    text = f"{ahead.name} pays more than {behind.name} at every wRVU: they never break even."
+    return BreakEven(a.name, b.name, None, None, None, None, text)
+
+
+def _describe(a: Offer, b: Offer, years: int, root: tuple[Decimal, Decimal | None, bool]) -> BreakEven:
+    start, end, unbounded = root
+    x = start.quantize(CENT, rounding=ROUND_HALF_UP)
+    ta, tb = offer_total(a, x, years), offer_total(b, x, years)
+    if unbounded:
+        text = f"{a.name} and {b.name} pay the same from {wrvu_text(x)} wRVU a year (per FTE) on."
+        return BreakEven(a.name, b.name, x, None, ta, tb, text)
+    if end is not None:
+        until = end.quantize(CENT, rounding=ROUND_HALF_UP)
+        text = (
+            f"{a.name} and {b.name} pay the same from {wrvu_text(x)} to {wrvu_text(until)} wRVU "
+            f"a year (per FTE): {money_text(ta)} at {wrvu_text(x)}."
+        )
+        return BreakEven(a.name, b.name, x, until, ta, tb, text)
+    words = []
+    for side, at in (("below", max(ZERO, x - 1)), ("above", x + 1)):
+        lead = offer_total(a, at, years) - offer_total(b, at, years)
+        if lead and (side == "above" or x > 0):
+            words.append(f"{side} it {(a if lead > 0 else b).name} pays more")
+    text = (
+        f"{a.name} and {b.name} break even at {wrvu_text(x)} wRVU a year (per FTE): "
+        f"{money_text(ta)} vs {money_text(tb)}" + (f"; {', '.join(words)}." if words else ".")
+    )
+    return BreakEven(a.name, b.name, x, None, ta, tb, text)
+
+
+def compare_offers(offers: Sequence[Offer], scenarios: Sequence[Scenario], years: int = 1) -> Comparison:
+    """2 to 4 offers at each scenario: pay explained, the winner, and every pair's break-even wRVU.
+
+    ``years`` spreads a signing bonus (paid once) over the years compared.
+    """
+    if not 2 <= len(offers) <= 4:
+        raise PricingError(f"offers: compare 2 to 4 offers, got {len(offers)}", field="offers")
+    names = [o.name for o in offers]
+    if len(set(names)) != len(names):
+        raise PricingError("offers: give each offer a different name", field="offers")
+    if not scenarios:
+        raise PricingError("expected: give the annual wRVU you expect (per 1.0 FTE)", field="expected")
+    if isinstance(years, bool) or not isinstance(years, int) or not 1 <= years <= 10:
+        raise PricingError("years: compare over 1 to 10 years", field="years")
+    results = []
+    winners = []
+    verdicts = []
+    for scenario in scenarios:
+        row = tuple(offer_pay(o, scenario, years) for o in offers)
+        best = max(r.total for r in row)
+        top = tuple(r.offer for r in row if r.total == best)
+        runner = max((r.total for r in row if r.total != best), default=best)
+        at = f"At {scenario.name} ({wrvu_text(scenario.wrvu)} wRVU a year per FTE)"
+        if len(top) == len(row):
+            verdict = f"{at} every offer pays {money_text(best)}."
+        else:
+            verdict = (
+                f"{at} {' and '.join(top)} pays most: {money_text(best)}, "
+                f"{money_text(best - runner)} more than the next."
+            )
+        results.append(row)
+        winners.append(top)
+        verdicts.append(verdict)
+    pairs = [be for x, y in combinations(offers, 2) for be in break_evens(x, y, years)]
+    return Comparison(
+        tuple(offers), tuple(scenarios), years, tuple(results), tuple(winners), tuple(verdicts), tuple(pairs)
+    )
+
+
+def comparison_from_data(data: Mapping[str, Any]) -> Comparison:
+    """A comparison from a parsed file or request: ``offers`` (a list of offer tables), ``scenarios``
+    (``low``/``expected``/``high``) and ``years`` (default 1)."""
+    unknown = sorted(set(data) - {"offers", "scenarios", "years"})
+    if unknown:
+        raise PricingError(
+            f"unknown key(s) {', '.join(unknown)} (expected offers, scenarios, years)", field="file"
+        )
+    raw = data.get("offers")
+    if not isinstance(raw, list) or not all(isinstance(o, Mapping) for o in raw):
+        raise PricingError("offers: a list of offers, each a table of its terms", field="offers")
+    offers = [offer_from_dict(o, f"offers[{i}]") for i, o in enumerate(raw, start=1)]
+    scenarios = data.get("scenarios", {})
+    if not isinstance(scenarios, Mapping):
+        raise PricingError("scenarios: a table with low, expected and high", field="scenarios")
+    years = data.get("years", 1)
+    if isinstance(years, str) and years.strip().isdigit():
+        years = int(years)
+    return compare_offers(offers, scenarios_from(scenarios), years)
+
+
+def plan_json(plan: Plan) -> dict[str, Any]:
+    """The JSON shape of a plan (CLI ``--json`` and the API): numbers as exact decimal strings."""
+    return {
+        "target_wrvu": str(plan.target_wrvu),
+        "target_pay": None if plan.target_pay is None else f"{plan.target_pay:.2f}",
+        "done": str(plan.done),
+        "remaining": str(plan.remaining),
+        "weeks": str(plan.weeks.quantize(CENT)),
+        "clinic_days": str(plan.clinic_days.quantize(CENT)),
+        "contract": plan.contract,
+        "codes": [
+            {
+                "code": c.code.label,
+                "release": c.code.release,
+                "wrvu_each": str(c.code.wrvu),
+                "share": str(c.code.share),
+                "count": c.count,
+                "wrvu": str(c.wrvu),
+                "per_week": str(c.per_week),
+                "per_clinic_day": str(c.per_day),
+            }
+            for c in plan.counts
+        ],
+        "planned_wrvu": str(plan.planned_wrvu),
+        "wrvu_per_week": str(plan.wrvu_per_week),
+        "wrvu_per_clinic_day": str(plan.wrvu_per_day),
+        "money": None if plan.money is None else _breakdown_json(plan.money),
+        "steps": list(plan.steps),
+    }
+
+
+def _breakdown_json(b: PayBreakdown) -> dict[str, Any]:
+    return {
+        "from_wrvu": str(b.start),
+        "to_wrvu": str(b.end),
+        "pay_at_start": f"{b.pay_at_start:.2f}",
+        "pay_at_end": f"{b.pay_at_end:.2f}",
+        "increment": f"{b.increment:.2f}",
+        "segments": [
+            {
+                "from": str(s.start),
+                "to": str(s.end),
+                "rate": f"{s.rate:.2f}",
+                "amount": f"{s.amount:.2f}",
+                "text": s.text,
+            }
+            for s in b.segments
+        ],
+    }
+
+
+def comparison_json(comparison: Comparison) -> dict[str, Any]:
+    """The JSON shape of an offer comparison: numbers as exact decimal strings."""
+
+    def money(value: Decimal | None) -> str | None:
+        return None if value is None else f"{value:.2f}"
+
+    return {
+        "years": comparison.years,
+        "scenarios": [
+            {
+                "name": s.name,
+                "wrvu_per_fte": str(s.wrvu),
+                "winners": list(winners),
+                "verdict": verdict,
+                "offers": [
+                    {
+                        "offer": r.offer,
+                        "wrvu": str(r.wrvu),
+                        "base_salary": money(r.base_salary),
+                        "productivity": money(r.productivity),
+                        "annual_bonus": money(r.annual_bonus),
+                        "signing_share": money(r.signing_share),
+                        "total": money(r.total),
+                        "effective_per_wrvu": money(r.effective_rate),
+                        "total_per_fte": money(r.per_fte),
+                        "target_gap": None if r.target_gap is None else str(r.target_gap),
+                        "lines": list(r.lines),
+                    }
+                    for r in row
+                ],
+            }
+            for s, row, winners, verdict in zip(
+                comparison.scenarios, comparison.results, comparison.winners, comparison.verdicts, strict=True
+            )
+        ],
+        "break_evens": [
+            {
+                "first": be.first,
+                "second": be.second,
+                "wrvu_per_fte": None if be.wrvu is None else str(be.wrvu),
+                "until": None if be.until is None else str(be.until),
+                "first_total": money(be.first_total),
+                "second_total": money(be.second_total),
+                "text": be.text,
+            }
+            for be in comparison.break_evens
+        ],
+    }
