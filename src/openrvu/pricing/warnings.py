@@ -182,14 +182,19 @@ def _warn(
 
 
 def _names(lines: Sequence[CodedLine], *, dated: bool = False, most: int = 3) -> str:
-    """'27447 (2025-10-01) and 20610 ×2': each label once, at most ``most`` named, then 'and N more'."""
+    """'27447 (2025-10-01) and 20610 ×2': each label once, at most ``most`` named, then 'and N more'
+    (only the lines named are labelled: a busy log can put hundreds of lines behind one warning)."""
     counts: dict[str, int] = {}
+    named = 0
     for x in lines:
         name = f"{x.label} ({x.on.isoformat()})" if dated else x.label
+        if name not in counts and len(counts) == most:
+            break
         counts[name] = counts.get(name, 0) + 1
+        named += 1
     names = [name + (f" ×{n}" if n > 1 else "") for name, n in counts.items()]
-    if len(names) > most:
-        names = [*names[:most], f"{len(names) - most} more"]
+    if named < len(lines):
+        names.append(f"{len(lines) - named} more")
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
@@ -349,10 +354,26 @@ def _repeats(day: list[CodedLine]) -> list[BillingWarning]:
     ]
 
 
+class _Dated:
+    """Lines in date order, sliced by date with bisection."""
+
+    def __init__(self, lines: list[CodedLine]) -> None:
+        self.lines = lines
+        self.days = [x.on for x in lines]
+
+    def between(self, first: date, before: date, inclusive: bool = False) -> list[CodedLine]:
+        """The lines dated ``first`` up to ``before`` (excluded, or included when ``inclusive``)."""
+        cut = bisect.bisect_right if inclusive else bisect.bisect_left
+        return self.lines[bisect.bisect_left(self.days, first) : cut(self.days, before)]
+
+
 def _global_periods(lines: list[CodedLine], wanted: set[int]) -> list[BillingWarning]:
     """Visits and procedures inside the global period of an earlier procedure (and the day before)."""
-    surgeries = [x for x in lines if x.global_days in POSTOP_DAYS and x.hcpcs not in EM_CODES]
-    starts = [x.on for x in surgeries]  # ``lines`` is in date order, so this is sorted
+    # the procedures of each global period in date order (``lines`` is): a window is two bisections
+    periods = {
+        code: _Dated([x for x in lines if x.global_days == code and x.hcpcs not in EM_CODES])
+        for code in POSTOP_DAYS
+    }
     out = []
     for line in lines:
         if line.key not in wanted:
@@ -360,14 +381,14 @@ def _global_periods(lines: list[CodedLine], wanted: set[int]) -> list[BillingWar
         visit = line.hcpcs in EM_CODES
         if not visit and line.global_days not in PROCEDURE_GLOBALS:
             continue
-        lo = bisect.bisect_left(starts, line.on - timedelta(days=90))
-        hi = bisect.bisect_left(starts, line.on)
         covering = [
-            s for s in surgeries[lo:hi] if line.on <= s.on + timedelta(days=POSTOP_DAYS[s.global_days])
+            s
+            for code, dated in periods.items()
+            for s in dated.between(line.on - timedelta(days=POSTOP_DAYS[code]), line.on)
         ]
         if visit:
-            day_after = surgeries[hi : bisect.bisect_right(starts, line.on + timedelta(days=1))]
-            out.extend(_visit_in_global(line, covering, day_after))
+            tomorrow = line.on + timedelta(days=1)
+            out.extend(_visit_in_global(line, covering, periods["090"].between(tomorrow, tomorrow, True)))
         elif covering and not line.has(*POSTOP_PROCEDURE_MODIFIERS):
             out.append(
                 _warn(
@@ -386,10 +407,9 @@ def _global_periods(lines: list[CodedLine], wanted: set[int]) -> list[BillingWar
 
 
 def _visit_in_global(
-    visit: CodedLine, covering: list[CodedLine], later: list[CodedLine]
+    visit: CodedLine, covering: list[CodedLine], major_next_day: list[CodedLine]
 ) -> list[BillingWarning]:
-    """A visit inside earlier global periods, or on the day before major surgery (``later``: the
-    procedures of the visit's date and the next one)."""
+    """A visit inside earlier global periods, or on the day before major surgery."""
     out = []
     if covering and not visit.has("24"):
         out.append(
@@ -404,8 +424,6 @@ def _visit_in_global(
                 modifiers=("24",),
             )
         )
-    tomorrow = visit.on + timedelta(days=1)
-    major_next_day = [s for s in later if s.on == tomorrow and s.global_days == "090"]
     if major_next_day and not visit.has("57"):
         out.append(
             _warn(
