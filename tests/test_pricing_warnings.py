@@ -194,6 +194,8 @@ def test_status_t_is_bundled_beside_another_paid_service(rows: Rows) -> None:
     assert "status-t-with-other-service" not in codes(billing_warnings([line(1, rows.status_t)]))
     w = only(billing_warnings([line(1, rows.status_t), line(2, rows.visit)]), "status-t-with-other-service")
     assert w.lines == (1,) and w.related == (2,) and "status T" in w.message
+    other_t = next(r for r in rows.by_key.values() if r.status_code == "T" and r.hcpcs != rows.status_t.hcpcs)
+    assert billing_warnings([line(1, rows.status_t), line(2, other_t)]) == ()
 
 
 def test_earlier_lines_give_context_but_are_not_reported_on(rows: Rows) -> None:

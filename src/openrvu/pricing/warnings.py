@@ -150,8 +150,8 @@ def billing_warnings(
     for day in sorted({line.on for line in subjects}):
         found.extend(_encounter(by_day[day]))
     found.extend(_global_periods(everything, wanted))
-    kept = {(w.code, w.lines, w.related): w for w in found if wanted.intersection(w.lines)}
-    return tuple(sorted(kept.values(), key=lambda w: (w.on, w.lines, w.code, w.related)))
+    kept = [w for w in found if wanted.intersection(w.lines)]
+    return tuple(sorted(kept, key=lambda w: (w.on, w.lines, w.code, w.related)))
 
 
 def _order(line: CodedLine) -> tuple[date, int]:
@@ -216,7 +216,8 @@ def _status(day: list[CodedLine]) -> list[BillingWarning]:
             continue
         status = line.row.status_code
         if status == "T":
-            others = [x for x in day if x is not line and x.row and x.row.status_code in PAID_STATUS]
+            # another injection does not count: the engine bundles T only beside an A or R service
+            others = [x for x in day if x.row is not None and x.row.status_code in PAID_STATUS - {"T"}]
             if others:
                 out.append(
                     _warn(
