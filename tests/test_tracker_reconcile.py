@@ -65,10 +65,9 @@ HEADER = (
 )
 
 
-@pytest.fixture()
-def scenario(db: Session, make_user: Callable[..., User], catalog: Catalog) -> Scenario:
-    """A log and a SYNTHETIC report that between them hold every category and explanation."""
-    user = make_user(dollars_per_wrvu=Decimal("55.50"))
+def build_scenario(db: Session, user: User, catalog: Catalog) -> tuple[bytes, str]:
+    """Log lines for ``user`` and a SYNTHETIC report that between them hold every category and
+    explanation; returns the report (CSV bytes) and the code whose credit is a stale year's."""
     code, old, _new = stale_code(catalog)
     log(db, user, catalog, "2026-08-03", code)
     log(db, user, catalog, "2026-08-04", "99214")
@@ -96,8 +95,15 @@ def scenario(db: Session, make_user: Callable[..., User], catalog: Catalog) -> S
         synthetic_row(10, "08/17/2026", "99204", "", "1", "2.22"),
         ",,,,,,,,25.00,,",  # a total line
     ]
-    text = HEADER + "\n" + "\n".join(rows) + "\n"
-    return user, text.encode(), {"code": code}
+    return (HEADER + "\n" + "\n".join(rows) + "\n").encode(), code
+
+
+@pytest.fixture()
+def scenario(db: Session, make_user: Callable[..., User], catalog: Catalog) -> Scenario:
+    """A user paid $55.50 per wRVU, their log and the SYNTHETIC report of ``build_scenario``."""
+    user = make_user(dollars_per_wrvu=Decimal("55.50"))
+    data, code = build_scenario(db, user, catalog)
+    return user, data, {"code": code}
 
 
 def by_code(result: reconcile.Reconciliation, code: str) -> reconcile.Finding:

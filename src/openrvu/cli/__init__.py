@@ -6,11 +6,11 @@ assembles them.
 
 from __future__ import annotations
 
-from openrvu.cli import benchmarks, fetch, pricing, reference, search, serve
+from openrvu.cli import benchmarks, fetch, pricing, reconcile, reference, search, serve
 from openrvu.cli import planner as planner  # registers `plan` and `offers`
 from openrvu.cli.app import app
 
-__all__ = ["app", "benchmarks", "fetch", "main", "pricing", "reference", "search", "serve"]
+__all__ = ["app", "benchmarks", "fetch", "main", "pricing", "reconcile", "reference", "search", "serve"]
 
 
 def main() -> None:
