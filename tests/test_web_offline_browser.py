@@ -223,3 +223,81 @@ def test_online_the_form_behaves_as_before_with_and_without_javascript(
         assert [e.source for e in _server_lines(live_server, other)] == ["web"]
     finally:
         plain.close()
+
+
+def test_a_stale_security_token_or_an_ended_session_never_loses_a_waiting_line(
+    context: Any, live_server: LiveServer
+) -> None:
+    page = context.new_page()
+    email = _sign_up_and_open_log(page)
+    context.set_offline(True)
+    _add(page, "99213")
+    _waiting(page, 1)
+    # the browser restarted (its CSRF cookie gone) and the session ended during the shift
+    context.clear_cookies(name="openrvu_csrf")
+    context.clear_cookies(name="openrvu_session")
+    context.set_offline(False)
+    page.wait_for_function("document.querySelector('#outbox-status').innerText.includes('Sign in again')")
+    _waiting(page, 1)
+    assert _server_lines(live_server, email) == []
+
+    page.goto("/signin?next=/log")
+    page.fill("#f-email", email)
+    page.fill("#f-password", WEB_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/log")
+    _waiting(page, 0)
+    page.wait_for_function("document.querySelector('#today').innerText.includes('99213')")
+    assert [e.hcpcs for e in _server_lines(live_server, email)] == ["99213"]
+
+
+def test_an_offline_copy_with_an_old_token_still_sends(context: Any, live_server: LiveServer) -> None:
+    page = context.new_page()
+    email = _sign_up_and_open_log(page)
+    context.set_offline(True)
+    page.reload()  # the saved page, with the token of the day it was saved
+    assert page.locator("main[data-offline-copy]").count() == 1
+    stale = page.locator("#log-form input[name=csrf_token]").input_value()
+    _add(page, "99214")
+    _waiting(page, 1)
+    context.clear_cookies(name="openrvu_csrf")  # a restarted browser: the saved token no longer matches
+    context.set_offline(False)
+    _waiting(page, 0)
+    assert [e.hcpcs for e in _server_lines(live_server, email)] == ["99214"]
+    assert page.locator("#log-form input[name=csrf_token]").input_value() != stale
+
+
+def test_sign_out_drops_the_saved_page_and_the_next_account_never_sends_the_last_ones_lines(
+    context: Any, live_server: LiveServer
+) -> None:
+    page = context.new_page()
+    first = _sign_up_and_open_log(page)
+    context.route("**/api/log", lambda route: route.abort("connectionrefused"))  # the server is unreachable
+    _add(page, "99213")
+    _waiting(page, 1)
+    page.click("nav.nav button[type=submit]:has-text('Sign out')")
+    page.wait_for_url(lambda url: not url.endswith("/log"))
+    assert page.evaluate("caches.open('openrvu-pages').then(c => c.match('/log')).then(r => r === undefined)")
+
+    context.set_offline(True)
+    page.goto("/log")  # nobody's log: the worker has no saved copy any more
+    assert "No connection" in page.locator("h1").inner_text()
+    assert "99213" not in page.content()
+    context.set_offline(False)
+
+    second = _sign_up_and_open_log(page)
+    context.unroute("**/api/log")
+    _waiting(page, 0)  # the first account's line is neither shown nor sent here
+    page.reload()
+    _waiting(page, 0)
+    stored = page.evaluate(
+        """() => new Promise(resolve => {
+             const open = indexedDB.open("openrvu", 1);
+             open.onsuccess = () => {
+               const all = open.result.transaction("outbox").objectStore("outbox").getAll();
+               all.onsuccess = () => resolve(all.result.map(e => e.hcpcs));
+             };
+           })"""
+    )
+    assert stored == ["99213"]  # kept on the device for the account that made it
+    assert _server_lines(live_server, second) == [] and _server_lines(live_server, first) == []

@@ -166,13 +166,16 @@
     });
   }
 
+  // The log page as the server sends it now (its token, whose page it is); rejects with "signin" when the
+  // session has ended, with "offline" when only the worker's saved copy (or nothing) came back.
   function freshPage() {
     return fetch("/log", { credentials: "same-origin", headers: { accept: "text/html" } }).then(function (response) {
-      if (!response.ok || response.redirected) throw new Error("log page unavailable");
+      if (response.redirected && new URL(response.url).pathname === "/signin") throw new Error("signin");
+      if (!response.ok || response.redirected) throw new Error("offline");
       return response.text();
     }).then(function (html) {
       var doc = new DOMParser().parseFromString(html, "text/html");
-      if (doc.querySelector("main[data-offline-copy]")) throw new Error("still offline");
+      if (doc.querySelector("main[data-offline-copy]")) throw new Error("offline");
       return doc;
     });
   }
@@ -192,6 +195,26 @@
     }).catch(function () { /* the lines refresh on the next visit */ });
   }
 
+  // Send the given entries oldest first; a refused one is marked and skipped, a failure stops the round.
+  function sendAll(waiting) {
+    var sent = 0;
+    var step = function (i) {
+      if (i >= waiting.length) return Promise.resolve("done");
+      return get(waiting[i].key).then(function (entry) {
+        if (!entry || entry.error) return step(i + 1); // another tab sent or discarded it
+        return deliver(entry).then(function (result) {
+          if (result.kind === "sent") { sent += 1; return remove(entry.key).then(function () { return step(i + 1); }); }
+          if (result.kind === "invalid") {
+            entry.error = result.message;
+            return put(entry).then(function () { return step(i + 1); });
+          }
+          return result.kind;
+        });
+      });
+    };
+    return step(0).then(function (stop) { return { sent: sent, stop: stop }; });
+  }
+
   // Send every waiting entry of this user, oldest first; stop at the first one that cannot be sent now.
   function flush() {
     if (flushing) return flushing;
@@ -200,22 +223,17 @@
     flushing = exclusive(function () {
       return list().then(function (entries) {
         var waiting = entries.filter(function (e) { return !e.error; });
-        var sent = 0;
-        var step = function (i) {
-          if (i >= waiting.length) return Promise.resolve("done");
-          return get(waiting[i].key).then(function (entry) {
-            if (!entry || entry.error) return step(i + 1); // another tab sent or discarded it
-            return deliver(entry).then(function (result) {
-              if (result.kind === "sent") { sent += 1; return remove(entry.key).then(function () { return step(i + 1); }); }
-              if (result.kind === "invalid") {
-                entry.error = result.message;
-                return put(entry).then(function () { return step(i + 1); });
-              }
-              return result.kind;
-            });
-          });
-        };
-        return step(0).then(function (stop) { return { sent: sent, stop: stop }; });
+        if (!waiting.length) return { sent: 0, stop: "done" };
+        // Whose session is it now? This page may be a saved copy, or someone else may have signed in
+        // since: lines are only ever sent as the account that made them.
+        return freshPage().then(function (doc) {
+          var owner = doc.getElementById("outbox");
+          if (!owner || owner.getAttribute("data-outbox-user") !== USER) return { sent: 0, stop: "other" };
+          adoptToken(doc);
+          return sendAll(waiting);
+        }, function (error) {
+          return { sent: 0, stop: error.message === "signin" ? "signin" : "retry" };
+        });
       });
     }).then(function (result) {
       if (result.sent) {
@@ -227,6 +245,7 @@
       if (result.stop === "retry") scheduleRetry();
       else retryDelay = RETRY_FIRST_MS;
       if (result.stop === "signin") say("Sign in again to send the waiting lines: they are kept on this device.", true);
+      if (result.stop === "other") say("Another account is signed in now: reload this page. The waiting lines stay on this device for the account that made them.", true);
     }).catch(function () {
       scheduleRetry();
     }).finally(function () {
@@ -341,7 +360,9 @@
     exclusive(function () {
       // Stored before the first attempt: a closed tab or a dead battery mid-request loses nothing.
       return put(entry).then(function () {
-        return navigator.onLine === false ? { kind: "retry" } : deliver(entry);
+        // A saved copy of the page may belong to a session that has ended: flush() checks first.
+        var direct = navigator.onLine !== false && !document.querySelector("main[data-offline-copy]");
+        return direct ? deliver(entry) : { kind: "queued" };
       }).then(function (result) {
         if (result.kind === "sent") {
           return remove(entry.key).then(function () { location.assign("/log?added=" + result.id); });
@@ -362,11 +383,14 @@
         );
         resetForm();
         if (result.kind === "retry") scheduleRetry();
+        return result.kind;
       });
-    }).catch(function () {
-      say("This device could not save the line: check the connection and try again.", true);
-      var submit = form.querySelector("button[type=submit]");
-      if (submit) submit.disabled = false;
+    }).then(function (kind) {
+      if (kind === "queued") flush(); // outside the lock, which flush() takes itself
+    }, function () {
+      // This device cannot keep it (no IndexedDB space, private mode): post the form as without
+      // JavaScript. The same key makes that safe even if the line was already stored.
+      HTMLFormElement.prototype.submit.call(form);
     }).finally(render);
   });
 
