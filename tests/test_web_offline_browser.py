@@ -94,7 +94,8 @@ def test_entries_made_offline_wait_survive_a_reload_and_arrive_once_when_back_on
     page.reload()
     assert page.locator("main[data-offline-copy]").count() == 1
     _waiting(page, 2)
-    assert "Offline: this is the log as saved" in page.locator("#outbox-status").inner_text()
+    assert "Offline: this is the log as saved on " in page.locator("#outbox-status").inner_text()
+    page.screenshot(path=str(artifacts_dir / "log-offline-reloaded.png"), full_page=True)
     keys = page.evaluate(
         """() => new Promise(resolve => {
              const open = indexedDB.open("openrvu", 1);

@@ -402,7 +402,8 @@
   if (offlineCopy) {
     var flash = document.getElementById("flash");
     if (flash) flash.remove();
-    say("Offline: this is the log as saved on " + (offlineCopy.getAttribute("data-offline-copy") || "this device") +
+    var saved = new Date(offlineCopy.getAttribute("data-offline-copy"));
+    say("Offline: this is the log as saved " + (isNaN(saved) ? "earlier" : "on " + saved.toLocaleString()) +
       ". New lines wait here and are sent when the connection returns.", true);
   }
   keyInput().value = newKey(); // a saved copy of the page would otherwise reuse one key for every entry
