@@ -15,6 +15,7 @@ contract's own totals. Bad input raises ``PricingError`` whose ``field`` names t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -63,8 +64,7 @@ def number(
         result = Decimal(text)
     except InvalidOperation:
         raise PricingError(f"{field}: {value!r} is not a number", field=field) from None
-    low_ok = result > minimum if above else result >= minimum
-    if not result.is_finite() or not low_ok or result > maximum:
+    if not result.is_finite() or not (result > minimum if above else result >= minimum) or result > maximum:
         sign = ">" if above else ">="
         raise PricingError(f"{field}: must be a number {sign} {minimum} and <= {maximum:,}", field=field)
     return result
@@ -186,6 +186,22 @@ def wrvu_for_pay(contract: Contract, pay: Decimal, field: str = "target_pay") ->
         f"{field}: the contract never pays {money_text(pay)} for wRVU (its top rate is {top} per wRVU)",
         field=field,
     )
+
+
+def parse_tiers(text: str, field: str = "tiers") -> list[dict[str, Decimal]]:
+    """Tiers as typed in one box, ``0:45, 6000:52`` (FROM:RATE pairs, commas, semicolons or new
+    lines between them) -> the contract's ``{from, rate}`` tables; blank -> no tiers."""
+    out = []
+    for n, part in enumerate(re.split(r"[,;\n]+", text.strip()), start=1):
+        if not part.strip():
+            continue
+        start, sep, rate = part.replace("=", ":").partition(":")
+        if not sep:
+            raise PricingError(
+                f"{field}: tier {n} {part.strip()!r} is not FROM:RATE (e.g. 6000:52)", field=field
+            )
+        out.append({"from": number(start, field), "rate": number(rate, field, maximum=Decimal(100_000))})
+    return out
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -386,8 +402,16 @@ def plan_codes(
     """The wRVU each typed code credits under the contract and the release in force on ``on``.
 
     Each code is priced alone (one procedure, one encounter), so no multiple-procedure ranking applies;
-    the credit follows the contract's switches and frozen release, exactly as a logged line would.
+    the credit follows the contract's switches and frozen release, exactly as a logged line would. A
+    date no loaded release covers (planning next year) uses the latest release; each code names it.
     """
+    try:
+        service.release_name(on)
+    except PricingError:
+        try:
+            on = service.db.latest_release().effective_date
+        except LookupError:
+            raise PricingError("codes: no RVU release is loaded (openrvu ingest)", field="codes") from None
     out = []
     for token in tokens:
         line, share = parse_plan_token(token)
@@ -471,7 +495,7 @@ def offer_from_dict(data: Mapping[str, Any], where: str = "offers[1]") -> Offer:
         pay = contract_from_dict(terms, Path(where))
     except PricingError as exc:
         raise PricingError(exc.detail, field=f"{where}.{exc.field}" if exc.field else where) from None
-    fte = amount("fte", ONE, maximum=Decimal(2), above=True)
+    fte = amount("fte", ONE, minimum=Decimal("0.01"), maximum=Decimal(2))
     assert fte is not None
     return Offer(
         name=name,

@@ -1,0 +1,153 @@
+"""`openrvu plan` and `openrvu offers`: JSON and text output, and exit status 2 on bad input."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import ROUND_CEILING, Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from openrvu.cli import app
+
+OFFERS_TOML = """
+years = 1
+[scenarios]
+low = 5000
+expected = 6000
+
+[[offers]]
+name = "Academic"
+base_salary = 300000
+threshold = 6000
+dollars_per_wrvu = 50
+
+[[offers]]
+name = "Private"
+base_salary = 250000
+threshold = 4000
+tiers = [ { from = 0, rate = 45 }, { from = 7000, rate = 55 } ]
+"""
+
+
+@pytest.fixture()
+def home(reference_path: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    path = tmp_path / "home"
+    path.mkdir()
+    (path / "reference.sqlite").symlink_to(reference_path)
+    monkeypatch.setenv("OPENRVU_HOME", str(path))
+    monkeypatch.setenv("COLUMNS", "100")
+    return path
+
+
+def run(*args: str) -> Any:
+    return CliRunner().invoke(app, list(args))
+
+
+def test_plan_json_counts_from_the_real_credit(home: Path, reference: Any) -> None:
+    result = run(
+        "plan", "--target-wrvu", "5000", "--done", "3200", "--weeks", "12", "--date", "2026-11-03",
+        "99213=3", "99214", "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    release = reference.release_for_date(date(2026, 11, 3))[0].name
+    work = {
+        c: Decimal(next(r.work_rvu for r in reference.rvu_rows(release, c) if r.modifier == ""))
+        for c in ("99213", "99214")
+    }
+    mixes = Decimal(1800) / (3 * work["99213"] + work["99214"])
+    assert [c["count"] for c in data["codes"]] == [
+        int((mixes * 3).to_integral_value(ROUND_CEILING)),
+        int(mixes.to_integral_value(ROUND_CEILING)),
+    ]
+    assert [c["release"] for c in data["codes"]] == [release, release]
+    assert data["remaining"] == "1800" and data["clinic_days"] == "60.00" and data["money"] is None
+
+
+def test_plan_with_a_pay_target_under_a_contract_file(home: Path, tmp_path: Path) -> None:
+    contract = tmp_path / "c.toml"
+    contract.write_text("threshold = 100\ntiers = [ { from = 0, rate = 40 }, { from = 150, rate = 50 } ]\n")
+    result = run("plan", "--target-pay", "4500", "--done", "120", "--days", "10", "--contract", str(contract),
+                 "--date", "2026-11-03", "20610")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "To reach 200.00 wRVU" in result.output
+    assert "the target brings $3,700.00 more" in result.output
+    assert "150.00 to 200.00 wRVU: 50.00 x $50.00 = $2,500.00" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--target-wrvu", "-5", "--weeks", "2", "99213"], "target_wrvu"),
+        (["--weeks", "2", "99213"], "target"),
+        (["--target-wrvu", "50", "99213"], "weeks"),
+        (["--target-wrvu", "50", "--weeks", "0", "99213"], "weeks"),
+        (["--target-wrvu", "lots", "--weeks", "2", "99213"], "target_wrvu"),
+        (["--target-wrvu", "50", "--weeks", "2", "ZZZZZ"], "unknown HCPCS code ZZZZZ"),
+        (["--target-wrvu", "50", "--weeks", "2", "99213:26"], "modifier 26 is not allowed"),
+        (["--target-wrvu", "50", "--weeks", "2", "--date", "2026-02-30", "99213"], "date"),
+    ],
+)
+def test_plan_bad_input_exits_2_naming_the_field(home: Path, args: list[str], message: str) -> None:
+    result = run("plan", *args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+
+
+def test_offers_from_toml_with_overrides(home: Path, tmp_path: Path) -> None:
+    path = tmp_path / "offers.toml"
+    path.write_text(OFFERS_TOML)
+    text = run("offers", str(path))
+    assert text.exit_code == 0, text.output
+    assert "Academic and Private break even at 5,111.11 wRVU" in text.output
+    assert "At expected (6,000.00 wRVU a year per FTE) Private pays most: $340,000.00" in text.output
+    data = json.loads(run("offers", str(path), "--high", "8000", "--years", "2", "--json").output)
+    assert [s["name"] for s in data["scenarios"]] == ["low", "expected", "high"]
+    high = data["scenarios"][2]["offers"]
+    # 8,000: Academic 300,000 + 50 x 2,000 = 400,000; Private 250,000 + 45 x 3,000 + 55 x 1,000 = 440,000
+    assert [o["total"] for o in high] == ["400000.00", "440000.00"] and data["years"] == 2
+
+
+def test_offers_from_json(home: Path, tmp_path: Path) -> None:
+    path = tmp_path / "offers.json"
+    offers = [
+        {"name": "A", "base_salary": 200000, "dollars_per_wrvu": 40, "threshold": 4000},
+        {"name": "B", "base_salary": 260000},
+    ]
+    path.write_text(json.dumps({"offers": offers, "scenarios": {"expected": 5000}}))
+    result = run("offers", str(path), "--json")
+    assert result.exit_code == 0, result.output
+    (point,) = json.loads(result.output)["break_evens"]
+    # 200,000 + 40 (x - 4,000) = 260,000 -> x = 5,500
+    assert point["wrvu_per_fte"] == "5500.00" and point["first_total"] == point["second_total"] == "260000.00"
+
+
+@pytest.mark.parametrize(
+    ("content", "suffix", "message"),
+    [
+        (OFFERS_TOML.replace("{ from = 7000", "{ from = -7000"), ".toml", "offers[2]"),
+        (OFFERS_TOML.replace("from = 0, rate = 45 }, { from = 7000", "from = 7000, rate = 45 }, { from = 0"),
+         ".toml", "increasing order"),
+        (OFFERS_TOML.replace("base_salary = 300000", "base_salary = -1"), ".toml", "offers[1].base_salary"),
+        (OFFERS_TOML.replace("low = 5000\nexpected = 6000", "medium = 5"), ".toml", "unknown name(s) medium"),
+        ("[[offers]\n", ".toml", "not valid TOML"),
+        ("[1, 2]", ".json", "expected a table"),
+    ],
+)  # fmt: skip
+def test_offers_bad_input_exits_2(
+    home: Path, tmp_path: Path, content: str, suffix: str, message: str
+) -> None:
+    path = tmp_path / f"offers{suffix}"
+    path.write_text(content)
+    result = run("offers", str(path))
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+
+
+def test_offers_missing_file_exits_2(home: Path, tmp_path: Path) -> None:
+    result = run("offers", str(tmp_path / "nope.toml"))
+    assert result.exit_code == 2 and "cannot read" in result.output
