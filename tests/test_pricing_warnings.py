@@ -198,7 +198,7 @@ def test_status_t_is_bundled_beside_another_paid_service(rows: Rows) -> None:
     assert billing_warnings([line(1, rows.status_t), line(2, other_t)]) == ()
 
 
-def test_earlier_lines_give_context_but_are_not_reported_on(rows: Rows) -> None:
+def test_context_lines_are_read_but_not_reported_on(rows: Rows) -> None:
     surgery, visit = line(1, rows.ninety), line(2, rows.visit, on=DAY + timedelta(days=5))
     assert codes(billing_warnings([visit], [surgery])) == ["em-in-global-period"]
     assert billing_warnings([surgery], [visit]) == ()

@@ -132,17 +132,17 @@ class BillingWarning:
 
 
 def billing_warnings(
-    lines: Iterable[CodedLine], earlier: Iterable[CodedLine] = ()
+    lines: Iterable[CodedLine], context: Iterable[CodedLine] = ()
 ) -> tuple[BillingWarning, ...]:
     """Every warning about ``lines`` (one provider), in a fixed order whatever the order of the input.
 
-    ``earlier`` are other lines of the same provider that only give context (a surgery whose global
-    period covers a visit in ``lines``, the other lines of a date): warnings that concern none of
-    ``lines`` are left out.
+    ``context`` are other lines of the same provider that are not reported on (the surgery whose
+    global period covers a visit in ``lines``, the surgery the day after a visit, the other lines of a
+    date): warnings that concern none of ``lines`` are left out.
     """
     subjects = sorted(lines, key=_order)
     wanted = {line.key for line in subjects}
-    everything = sorted({line.key: line for line in [*earlier, *subjects]}.values(), key=_order)
+    everything = sorted({line.key: line for line in [*context, *subjects]}.values(), key=_order)
     by_day: dict[date, list[CodedLine]] = defaultdict(list)
     for line in everything:
         by_day[line.on].append(line)
