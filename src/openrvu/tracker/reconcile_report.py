@@ -27,6 +27,8 @@ from openrvu.tracker.importer import MAX_LINES, _date, _read_rows
 
 MAX_ERRORS = 100
 _MAX_UNITS = 9999
+_MAX_WRVU = Decimal(100_000)  # far above any line; bounds keep Decimal arithmetic exact and finite
+_MAX_PAID = Decimal(1_000_000_000)
 
 #: Normalised header names (lower case, punctuation as single spaces) of each column we read.
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -295,12 +297,16 @@ def _line(
     else:
         try:
             wrvu = _decimal(raw_wrvu)
+            if abs(wrvu) > _MAX_WRVU:
+                raise InvalidOperation
         except (InvalidOperation, ValueError):
-            bad("wrvu", "expected a number, e.g. 1.92")
+            bad("wrvu", f"expected a number of wRVU (at most {_MAX_WRVU:,}), e.g. 1.92")
     paid = None
     if "paid" in cols and not _blank(raw_paid := _cell(row, cols["paid"])):
         try:
             paid = _decimal(raw_paid)
+            if abs(paid) > _MAX_PAID:
+                raise InvalidOperation
         except (InvalidOperation, ValueError):
             bad("paid", "expected an amount, e.g. 123.45")
     if len(errors) > before or not isinstance(day, date):

@@ -32,6 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         groups,
         logbook,
         offline,
+        reconcile,
         transfer,
     )
 
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (codes, api, api_log, accounts, logbook, dashboard, transfer, groups, offline):
         app.include_router(module.router)
+    app.include_router(reconcile.router)
 
     @app.get("/manifest.webmanifest", include_in_schema=False)
     def manifest() -> FileResponse:
