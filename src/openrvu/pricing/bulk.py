@@ -19,7 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +28,7 @@ import pyarrow.compute as pc
 
 from openrvu.pricing.arrays import KIND_ANES, KIND_CONTRACTOR, KIND_NONE, KIND_PAY, ROW_MODS, RefArrays
 from openrvu.pricing.contract import Contract
-from openrvu.pricing.engine import EXACT, SurgeryIndicators, modifier_effects
+from openrvu.pricing.engine import SurgeryIndicators, modifier_effects
 from openrvu.pricing.errors import PricingError
 from openrvu.pricing.modifiers import INFORMATIONAL_MODIFIERS, check_modifiers, parse_modifiers
 from openrvu.pricing.pos import normalize_pos, place_of_service
@@ -44,8 +44,6 @@ _BILAT = {1: "12:150", 2: "12:200", 3: "12:100", 4: "12:n/a", 5: "12:150-pair", 
 _ROWMOD_CODE = {1: "8:26", 2: "8:TC", 3: "9:53"}
 _INT64_SAFE = 4.0e18
 PARALLEL_MIN_LINES = 300_000
-_SCALE = Decimal(10) ** 13
-CENT = Decimal("0.01")
 
 
 @dataclass
@@ -64,9 +62,42 @@ def _encode(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
     return _np(enc.indices), _texts(enc.dictionary)
 
 
+def _run_heads(column: pa.ChunkedArray) -> np.ndarray:
+    """True on each line whose value differs from the line before (and on the first line)."""
+    flat = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    head = np.ones(len(flat), dtype=bool)
+    if len(flat) > 1:
+        head[1:] = pc.not_equal(flat.slice(1), flat.slice(0, len(flat) - 1)).to_numpy(zero_copy_only=False)
+    return head
+
+
+def _encode_runs(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
+    """``_encode`` for a column whose values come in runs (one per encounter): only each run's first
+    value is hashed. Same codes and values as ``_encode`` (both number values by first appearance)."""
+    head = _run_heads(column)
+    heads = np.flatnonzero(head)
+    if len(heads) * 2 > len(head):
+        return _encode(column)
+    codes, values = _encode(column.take(_ints(heads)))
+    return codes[np.cumsum(head) - 1], values
+
+
 def _codes(column: pa.ChunkedArray) -> np.ndarray:
     """Dense codes of a string column (its distinct values are not needed)."""
     return _np(pc.dictionary_encode(column).combine_chunks().indices)
+
+
+def _encounters(ids: pa.ChunkedArray, date_codes: np.ndarray) -> np.ndarray:
+    """A dense id per distinct (encounter id, date) of each line.
+
+    An encounter's lines are usually adjacent: only the first line of each run of equal (id, date) is
+    hashed, and runs with the same (id, date) get the same id wherever they are.
+    """
+    head = _run_heads(ids)
+    head[1:] |= date_codes[1:] != date_codes[:-1]
+    heads = np.flatnonzero(head)
+    per_head = _group_ids(_codes(ids.take(_ints(heads))), date_codes[heads])
+    return per_head[np.cumsum(head) - 1]
 
 
 def _map(codes: np.ndarray, values: list, fn: Callable[[str], int], fill: int = -1) -> np.ndarray:
@@ -88,7 +119,16 @@ def _per_value(
 
 
 def _dense(values: np.ndarray) -> np.ndarray:
-    """Dense ids (0..k-1, by first appearance) of an integer array, by hashing."""
+    """Dense ids (0..k-1) of an integer array: a presence table when the values span a small range
+    (two passes, no hashing), else by hashing."""
+    if not len(values):
+        return values.astype(np.int64)
+    low, high = int(values.min()), int(values.max())
+    if high - low <= 8 * len(values) + 65536:
+        shifted = values - low
+        present = np.zeros(high - low + 1, dtype=bool)
+        present[shifted] = True
+        return (np.cumsum(present) - 1)[shifted]
     return _np(pc.dictionary_encode(_ints(values)).indices)
 
 
@@ -107,11 +147,72 @@ def _first_index(group: np.ndarray) -> np.ndarray:
     return first
 
 
+# Groups of up to this many ranked lines are ranked by comparing neighbours, larger ones by sorting.
+_WINDOW = 8
+
+
 def _ranked(group, amount, ties, n, mask):
     """Rank the masked lines within each group by amount (desc), then the tie keys (engine order).
 
     Returns (first position of each line, total positions of its group); zeros outside ``mask``.
+    Encounters are small and their lines mostly adjacent, so each line is compared with the masked
+    lines up to ``_WINDOW - 1`` places away (a few passes over the arrays instead of a sort); a group
+    whose lines are not all within that reach is ranked by ``_ranked_sorted``.
     """
+    size = len(group)
+    first = np.zeros(size, dtype=np.int64)
+    total = np.zeros(size, dtype=np.int64)
+    idx = np.flatnonzero(mask)
+    if not len(idx):
+        return first, total
+    tie = _packed_ties([t[idx] for t in ties])
+    if tie is None:
+        return _ranked_sorted(group, amount, ties, n, mask)
+    g, nn, a = group[idx], n[idx], amount[idx]
+    count = np.bincount(g)
+    units = np.bincount(g, weights=nn).astype(np.int64)
+    before = np.zeros(len(idx), dtype=np.int64)
+    partners = np.zeros(len(idx), dtype=np.int64)
+    reach = min(int(count.max()), _WINDOW)
+    for d in range(1, reach):
+        same = g[:-d] == g[d:]
+        # the earlier line goes first on a higher amount, or an equal amount and a lower-or-equal tie key
+        ahead = (a[:-d] > a[d:]) | ((a[:-d] == a[d:]) & (tie[:-d] <= tie[d:]))
+        before[d:] += np.where(same & ahead, nn[:-d], 0)
+        before[:-d] += np.where(same & ~ahead, nn[d:], 0)
+        partners[d:] += same
+        partners[:-d] += same
+    first[idx] = before + 1
+    total[idx] = units[g]
+    missed = partners != count[g] - 1
+    if missed.any():
+        far = np.zeros(len(count), dtype=bool)
+        far[g[missed]] = True
+        sub = np.zeros(size, dtype=bool)
+        sub[idx[far[g]]] = True
+        f2, t2 = _ranked_sorted(group, amount, ties, n, sub)
+        first = np.where(sub, f2, first)
+        total = np.where(sub, t2, total)
+    return first, total
+
+
+def _packed_ties(ties: list[np.ndarray]) -> np.ndarray | None:
+    """The tie keys (non-negative ints) packed into one int64 with the same order; None when too wide."""
+    packed = np.zeros(len(ties[0]), dtype=np.int64)
+    bits = 0
+    for t in ties:
+        if len(t) and int(t.min()) < 0:
+            return None
+        width = int(t.max()).bit_length() if len(t) else 0
+        bits += width
+        if bits > 62:
+            return None
+        packed = (packed << width) | t
+    return packed
+
+
+def _ranked_sorted(group, amount, ties, n, mask):
+    """``_ranked`` by sorting (any group size and order)."""
     size = len(group)
     first = np.zeros(size, dtype=np.int64)
     total = np.zeros(size, dtype=np.int64)
@@ -154,6 +255,23 @@ def _encounter_hash(ids: pa.ChunkedArray, dates: np.ndarray) -> np.ndarray:
     h *= np.uint64(0xBF58476D1CE4E5B9)
     h ^= h >> np.uint64(29)
     return (h >> np.uint64(1)).astype(np.int64)
+
+
+def _contiguous_bounds(table: pa.Table, chunks: int) -> np.ndarray | None:
+    """Line numbers that cut the table into about ``chunks`` consecutive slices of whole encounters;
+    None when some encounter's lines would end up in two slices (its lines are not adjacent)."""
+    size = table.num_rows
+    enc = _encounters(table.column("encounter_id"), _encode_runs(table.column("date"))[0])
+    starts = np.flatnonzero(enc[1:] != enc[:-1]) + 1
+    starts = np.append(starts, size)
+    cuts = starts[np.searchsorted(starts, np.arange(1, chunks) * size // chunks)]
+    bounds = np.unique(np.concatenate([[0], cuts, [size]]))
+    chunk_of = np.repeat(np.arange(len(bounds) - 1), np.diff(bounds))
+    low = np.full(int(enc.max()) + 1, len(bounds), dtype=np.int64)
+    high = np.full(len(low), -1, dtype=np.int64)
+    np.minimum.at(low, enc, chunk_of)
+    np.maximum.at(high, enc, chunk_of)
+    return bounds if bool((low == high).all()) else None
 
 
 def _cumcount(key: np.ndarray) -> np.ndarray:
@@ -204,8 +322,13 @@ def _forked_chunk(k: int) -> tuple[dict[str, pa.Array], BulkStats]:
 
 
 def _price_chunk(repricer, table, contract, order, bounds, k) -> tuple[dict[str, pa.Array], BulkStats]:
-    """The output columns (plain arrays) and stats of chunk ``k`` of a table split by ``order``."""
-    part, stats = repricer._columns(table.take(_ints(order[bounds[k] : bounds[k + 1]])), contract)
+    """The output columns (plain arrays) and stats of chunk ``k`` of a table split by ``order``
+    (``None``: the chunks are consecutive slices)."""
+    if order is None:
+        chunk = table.slice(bounds[k], bounds[k + 1] - bounds[k])
+    else:
+        chunk = table.take(_ints(order[bounds[k] : bounds[k + 1]]))
+    part, stats = repricer._columns(chunk, contract)
     return {
         name: (col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col)
         for name, col in part.items()
@@ -244,21 +367,27 @@ class BulkRepricer:
         if chunks <= 1:
             out, stats = self._columns(table, contract)
         else:
-            chunk = _encounter_hash(table.column("encounter_id"), _codes(table.column("date"))) % chunks
-            order = np.argsort(chunk, kind="stable")
-            bounds = np.searchsorted(chunk[order], np.arange(chunks + 1))
+            order: np.ndarray | None = None
+            bounds = _contiguous_bounds(table, chunks)
+            if bounds is None:  # an encounter's lines are far apart: group the lines by a hash of the id
+                chunk = _encounter_hash(table.column("encounter_id"), _codes(table.column("date"))) % chunks
+                order = np.argsort(chunk, kind="stable")
+                bounds = np.searchsorted(chunk[order], np.arange(chunks + 1))
             results = self._chunk_results(table, contract, order, bounds, workers)
             stats = BulkStats(lines=table.num_rows)
             for _, part_stats in results:
                 stats.vectorized += part_stats.vectorized
                 stats.engine += part_stats.engine
                 stats.errors += part_stats.errors
-            back = np.empty(len(order), dtype=np.int64)
-            back[order] = np.arange(len(order))
-            out = {
-                name: pc.take(pa.concat_arrays([part[name] for part, _ in results]), _ints(back))
-                for name in OUTPUT_NAMES
-            }
+            if order is None:
+                out = {name: pa.chunked_array([part[name] for part, _ in results]) for name in OUTPUT_NAMES}
+            else:
+                back = np.empty(len(order), dtype=np.int64)
+                back[order] = np.arange(len(order))
+                out = {
+                    name: pc.take(pa.concat_arrays([part[name] for part, _ in results]), _ints(back))
+                    for name in OUTPUT_NAMES
+                }
         result = table
         for name in OUTPUT_NAMES:
             if name in result.column_names:
@@ -267,7 +396,7 @@ class BulkRepricer:
         return result, stats
 
     def _chunk_results(
-        self, table: pa.Table, contract: Contract, order: np.ndarray, bounds: np.ndarray, workers: int
+        self, table: pa.Table, contract: Contract, order: np.ndarray | None, bounds: np.ndarray, workers: int
     ) -> list[tuple[dict[str, pa.Array], BulkStats]]:
         """The output columns of each chunk, in chunk order; chunk k runs in process k % workers."""
         global _FORKED
@@ -299,19 +428,19 @@ class BulkRepricer:
         rel_of = {name: i for i, name in enumerate(self.release_names)}
 
         units = _map(*_encode(cols["units"]), parse_units, fill=-(2**40))
-        date_codes, date_values = _encode(cols["date"])
+        date_codes, date_values = _encode_runs(cols["date"])
         rel = _map(
             date_codes, date_values, lambda t: rel_of.get(self.service.release_name(parse_date(t)), -1)
         )
         mod_codes, mod_values = _encode(cols["modifiers"])
         mods = [parse_modifiers(v) for v in mod_values]
         mod_ok = _per_value(mod_codes, mods, _checks)
-        pos_codes, pos_values = _encode(cols["pos"])
+        pos_codes, pos_values = _encode_runs(cols["pos"])
         fac = _map(pos_codes, pos_values, lambda v: int(place_of_service(v).facility))
         tele = _map(pos_codes, pos_values, lambda v: {"02": 1, "10": 2}.get(normalize_pos(v), 0), fill=0)
         hc_codes, hc_values = _encode(cols["hcpcs"])
         hcpcs = [v.strip().upper() for v in hc_values]
-        loc_codes, loc_values = _encode(cols["locality_or_zip"])
+        loc_codes, loc_values = _encode_runs(cols["locality_or_zip"])
         carrier_loc = [self._carrier_locality(v) for v in loc_values]
         ri = self._rows(rel, hc_codes, hcpcs, mod_codes, mods)
         gi = self._gpcis(rel, loc_codes, carrier_loc)
@@ -328,7 +457,7 @@ class BulkRepricer:
         fac_b = fac == 1
         safe_gi = np.where(gi < 0, 0, gi)
         n_units = np.where(error, 1, units)
-        enc = _group_ids(_codes(cols["encounter_id"]), date_codes)
+        enc = _encounters(cols["encounter_id"], date_codes)
         pay = ok & (kind == KIND_PAY)
         mult, status, zzz, bilat = (
             ref.mult[safe_ri],
@@ -450,12 +579,10 @@ class BulkRepricer:
         allowed_ok = fast & (kind != KIND_CONTRACTOR)
 
         mod_rule = np.zeros(size, dtype=np.int64)
-        allowed_text: dict[int, str] = {}
-        wrvu_text: dict[int, str] = {}
         fx = np.flatnonzero(fast & pay & factor_line)
         if len(fx):
             mod_rule = self._factor_lines(
-                fx, safe_ri, mod_codes, mods, contract, amount, wc, t_bundled, allowed_text, wrvu_text, size
+                fx, safe_ri, mod_codes, mods, contract, amount, wc, t_bundled, cents, allowed_ok, wrvu, size
             )
         rules = self._rules(
             fast,
@@ -485,10 +612,6 @@ class BulkRepricer:
             "rules": rules,
             "error": _pick([""], np.zeros(size, dtype=np.int64)),
         }
-        if allowed_text:
-            keys = np.array(list(allowed_text), dtype=np.int64)
-            out["allowed"] = _put(out["allowed"], keys, [allowed_text[k] for k in keys.tolist()])
-            out["wrvu"] = _put(out["wrvu"], keys, [wrvu_text[k] for k in keys.tolist()])
         stats = BulkStats(lines=size, vectorized=int(fast.sum()))
         slow = np.flatnonzero(~fast)
         if len(slow):
@@ -600,8 +723,9 @@ class BulkRepricer:
             return in_family, rep, sub_units, bw, bpe, bmp, amount
         key3 = enc * (len(ref.code_id) + 1) + fam
         keys = np.unique(key3[member3])
-        own = enc * (len(ref.code_id) + 1) + ref.row_code[ri]
-        base_line = rank_ok & (mult != ord("3")) & ref.is_base[ri] & np.isin(own, keys)
+        base_line = np.zeros(size, dtype=bool)
+        cand = np.flatnonzero(rank_ok & (mult != ord("3")) & ref.is_base[ri])  # few: base codes only
+        base_line[cand] = np.isin(enc[cand] * (len(ref.code_id) + 1) + ref.row_code[ri[cand]], keys)
         fam = np.where(base_line, ref.row_code[ri], fam)
         members = member3 | base_line
         key = np.where(members, enc * (len(ref.code_id) + 1) + fam, -1)
@@ -692,9 +816,13 @@ class BulkRepricer:
         )
 
     def _factor_lines(
-        self, fx, ri, mod_codes, mods, contract, amount, wc, t_bundled, allowed_text, wrvu_text, size
+        self, fx, ri, mod_codes, mods, contract, amount, wc, t_bundled, cents, allowed_ok, wrvu, size
     ) -> np.ndarray:
-        """Lines with a payment percentage: the engine's ``modifier_effects``, exact Decimal on exact ints."""
+        """Lines with a payment percentage: the engine's ``modifier_effects``, applied exactly.
+
+        Sets ``cents``, ``allowed_ok`` (False: contractor-priced) and ``wrvu`` of the lines ``fx`` in place;
+        returns the id of each line's modifier rule text (``self._mod_rule_texts``).
+        """
         rule_ids: dict[str, int] = {}
         self._mod_rule_texts = [""]
         out = np.zeros(size, dtype=np.int64)
@@ -702,22 +830,23 @@ class BulkRepricer:
         for i in fx.tolist():
             key = (int(ri[i]), int(mod_codes[i]))
             if key not in cache:
-                cache[key] = modifier_effects(self._indicators(key[0]), mods[key[1]], None, contract)
-            pay, credit, paid, rules = cache[key]
-            text = " ".join(r.code for r in rules)
-            if text not in rule_ids:
-                rule_ids[text] = len(self._mod_rule_texts)
-                self._mod_rule_texts.append(text)
-            out[i] = rule_ids[text]
+                pay, credit, paid, rules = modifier_effects(
+                    self._indicators(key[0]), mods[key[1]], None, contract
+                )
+                text = " ".join(r.code for r in rules)
+                if text not in rule_ids:
+                    rule_ids[text] = len(self._mod_rule_texts)
+                    self._mod_rule_texts.append(text)
+                cache[key] = (_ratio(pay), _ratio(credit), paid, rule_ids[text])
+            pay_ratio, credit_ratio, paid, out[i] = cache[key]
             if t_bundled[i] or not paid:
-                allowed_text[i] = "0.00"
-            elif pay is None:
-                allowed_text[i] = ""
-            else:
-                with localcontext(EXACT):  # exact, as in the engine: one rounding, to cents
-                    exact = max(Decimal(int(amount[i])), Decimal(0)) / _SCALE * pay
-                allowed_text[i] = f"{exact.quantize(CENT, rounding=ROUND_HALF_UP):.2f}"
-            wrvu_text[i] = _wrvu_text(int(wc[i]), Decimal(1) if t_bundled[i] else credit)
+                cents[i] = 0
+            elif pay_ratio is None:
+                allowed_ok[i] = False
+            else:  # the engine's max(amount, 0) / 10**13 x pay, rounded half-up to cents once
+                cents[i] = _half_up(max(int(amount[i]), 0) * pay_ratio[0] * 100, pay_ratio[1] * 10**13)
+            credit_ratio = (1, 1) if t_bundled[i] else credit_ratio
+            wrvu[i] = max(_half_up(int(wc[i]) * credit_ratio[0] * 100, credit_ratio[1] * 10**6), 0)
         return out
 
     def _indicators(self, i: int) -> SurgeryIndicators:
@@ -852,10 +981,16 @@ class BulkRepricer:
             out[name] = _put(out[name], slow, [getattr(o, name) for o in outcomes])
 
 
-def _wrvu_text(value: int, credit: Decimal) -> str:
-    with localcontext(EXACT):
-        exact = max(Decimal(value) / 10**6 * credit, Decimal(0))
-    return f"{exact.quantize(CENT, rounding=ROUND_HALF_UP):.2f}"
+def _ratio(value: Decimal | None) -> tuple[int, int] | None:
+    """A Decimal as an exact (numerator, denominator > 0) pair."""
+    return None if value is None else value.as_integer_ratio()
+
+
+def _half_up(numerator: int, denominator: int) -> int:
+    """numerator / denominator (> 0) rounded half away from zero, as ROUND_HALF_UP does."""
+    if numerator >= 0:
+        return (2 * numerator + denominator) // (2 * denominator)
+    return -((-2 * numerator + denominator) // (2 * denominator))
 
 
 def _put(column: pa.Array, positions: np.ndarray, values: list[str]) -> pa.Array:
@@ -923,13 +1058,48 @@ def _checks(mods: tuple[str, ...]) -> bool:
     return True
 
 
+# "00".."99" as little-endian uint16 pairs of ASCII digits: two digits written per array pass
+_PAIRS = np.array([ord(str(i // 10)) | ord(str(i % 10)) << 8 for i in range(100)], dtype=np.uint16)
+
+
 def _money(value: np.ndarray, mask: np.ndarray) -> pa.Array:
-    """Integer hundredths -> '12.34' strings; '' where ``mask`` is false."""
-    whole = _ints(value // 100).cast(pa.string())
-    frac = pc.utf8_slice_codeunits(_ints(value % 100 + 100).cast(pa.string()), 1, 3)  # 7 -> "107" -> "07"
-    zero = np.zeros(len(value), dtype=np.int64)
-    text = pc.binary_join_element_wise(whole, frac, _pick(["."], zero))
-    return pc.if_else(_bools(mask), text, _pick([""], zero))
+    """Integer hundredths (>= 0) -> '12.34' strings; '' where ``mask`` is false.
+
+    Each line's text is written right-aligned into a row of a byte matrix (the whole part two digits
+    per pass, through a table of digit pairs), and the used bytes of the rows become the arrow string
+    data: a few passes over the arrays instead of a Python string per line.
+    """
+    value = np.where(mask, value, 0)
+    if len(value) and int(value.min()) < 0:
+        raise ValueError("money below zero cannot be formatted here")
+    whole = value // 100
+    digits = len(str(int(whole.max()))) if len(whole) else 1
+    pairs = (digits + 1) // 2
+    width = 2 * pairs + 4  # row: whole digits | "." | 2 cents digits | one unused byte
+    buf = np.empty((len(value), width), dtype=np.uint8)
+    words = buf.view(np.uint16)
+    rest = whole
+    for k in range(pairs):
+        quotient = rest // 100
+        words[:, -3 - k] = _PAIRS[rest - quotient * 100]
+        rest = quotient
+    cents = value - whole * 100
+    tens = cents // 10
+    buf[:, -4] = ord(".")
+    buf[:, -3] = 48 + tens
+    buf[:, -2] = 48 + cents - 10 * tens
+    length = np.full(len(value), 4, dtype=np.int64)
+    for k in range(1, digits):
+        length += whole >= 10**k
+    length = np.where(mask, length, 0)
+    start = (width - 1 - length).astype(np.uint8)
+    used = np.arange(width, dtype=np.uint8)[None, :] >= start[:, None]
+    used[:, -1] = False
+    offsets = np.zeros(len(value) + 1, dtype=np.int64)
+    np.cumsum(length, out=offsets[1:])
+    return pa.Array.from_buffers(
+        pa.large_string(), len(value), [None, pa.py_buffer(offsets), pa.py_buffer(buf[used])]
+    ).cast(pa.string())
 
 
 def outcome_rows(table: pa.Table) -> list[Outcome]:
