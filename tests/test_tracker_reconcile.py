@@ -8,8 +8,9 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -20,7 +21,8 @@ from sqlalchemy.orm import Session
 from openrvu.tracker import entries, reconcile, reconcile_export
 from openrvu.tracker.catalog import Catalog, LineSpec
 from openrvu.tracker.models import AuditLog, LogEntry, User
-from openrvu.tracker.reconcile_report import ReportRejected, parse_report
+from openrvu.tracker.reconcile_explain import LogLine
+from openrvu.tracker.reconcile_report import ReportLine, ReportRejected, parse_report
 
 RULE_EXACT = "date+code+modifiers"
 PROCEDURES = ("27447", "29881", "20611", "11042", "20610")
@@ -295,3 +297,74 @@ def test_parser_never_crashes_on_junk(junk: bytes) -> None:
         assert exc.errors and all(e.line >= 0 for e in exc.errors)
     else:
         assert report.lines
+
+
+def _report(
+    line: int, day: str, code: str, wrvu: str, mods: tuple[str, ...] = (), units: int = 1
+) -> ReportLine:
+    return ReportLine(line, date.fromisoformat(day), code, mods, units, Decimal(wrvu))
+
+
+def _log(id_: int, day: str, code: str, wrvu: str, mods: tuple[str, ...] = (), units: int = 1) -> LogLine:
+    return LogLine(id_, date.fromisoformat(day), code, mods, units, "11", "RVU26C", Decimal(wrvu), None)
+
+
+def test_duplicates_pair_by_units_and_wrvu_and_the_strictest_rule_wins() -> None:
+    report = [
+        _report(2, "2026-08-03", "97110", "0.90", units=2),
+        _report(3, "2026-08-03", "97110", "0.45"),
+        _report(4, "2026-08-04", "20610", "0.77", ("RT",)),
+    ]
+    logs = [
+        _log(1, "2026-08-03", "97110", "0.45"),
+        _log(2, "2026-08-03", "97110", "0.90", units=2),
+        _log(3, "2026-08-03", "20610", "0.77", ("LT",)),  # a day early and another side
+        _log(4, "2026-08-05", "20610", "0.77", ("RT",)),  # a day late, same side: preferred
+    ]
+    pairs, lone_reports, lone_logs = reconcile.match(report, logs)
+    assert [(r.line, g.id, rule) for r, g, rule in pairs] == [
+        (2, 2, "date+code+modifiers"),
+        (3, 1, "date+code+modifiers"),
+        (4, 4, "code+modifiers ±1 day"),
+    ]
+    assert lone_reports == [] and [g.id for g in lone_logs] == [3]
+
+
+def test_a_reversal_cancels_only_its_own_charge() -> None:
+    charge = _report(2, "2026-08-03", "99213", "1.30")
+    again = _report(3, "2026-08-03", "99213", "1.30")
+    reversal = _report(4, "2026-08-03", "99213", "-1.30")
+    orphan = _report(5, "2026-08-04", "99214", "-1.92")
+    kept, pairs = reconcile.net_reversals([charge, again, reversal, orphan])
+    assert pairs == 1 and kept == [again, orphan]
+
+
+lines_strategy = st.lists(
+    st.tuples(
+        st.integers(0, 4),
+        st.sampled_from(["99213", "99214", "20610"]),
+        st.sampled_from([(), ("25",), ("RT",)]),
+        st.integers(1, 3),
+    ),
+    max_size=25,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(report=lines_strategy, logs=lines_strategy)
+def test_every_line_ends_up_exactly_once(report: list[Any], logs: list[Any]) -> None:
+    day = date(2026, 8, 3)
+    reports = [
+        ReportLine(i + 2, day + timedelta(days=d), c, m, u, Decimal("1"))
+        for i, (d, c, m, u) in enumerate(report)
+    ]
+    log_lines = [
+        LogLine(i + 1, day + timedelta(days=d), c, m, u, "11", None, Decimal("1"), None)
+        for i, (d, c, m, u) in enumerate(logs)
+    ]
+    pairs, lone_reports, lone_logs = reconcile.match(reports, log_lines)
+    assert sorted(r.line for r in [*(p[0] for p in pairs), *lone_reports]) == [r.line for r in reports]
+    assert sorted(g.id for g in [*(p[1] for p in pairs), *lone_logs]) == [g.id for g in log_lines]
+    for r, g, rule in pairs:
+        assert r.hcpcs == g.hcpcs and abs((r.date_of_service - g.date_of_service).days) <= 1
+        assert (rule in ("date+code+modifiers", "code+modifiers ±1 day")) == (r.modifiers == g.modifiers)

@@ -22,7 +22,6 @@ rounded once, half up, at the end.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -212,43 +211,27 @@ def net_reversals(lines: list[ReportLine]) -> tuple[list[ReportLine], int]:
     """Drop each reversal (negative wRVU) together with the charge it reverses (same date, code,
     modifiers and the opposite wRVU); returns the remaining lines and the number of pairs dropped.
     A reversal with no charge to cancel stays, as a report line with negative credit."""
-    out = list(lines)
-    pairs = 0
-    for rev in [r for r in lines if r.wrvu < 0]:
-        charge = next(
-            (
-                c
-                for c in out
-                if c.wrvu == -rev.wrvu
-                and (c.date_of_service, c.hcpcs, c.modifiers)
-                == (rev.date_of_service, rev.hcpcs, rev.modifiers)
-            ),
-            None,
-        )
-        if charge is not None and rev in out:
-            out.remove(charge)
-            out.remove(rev)
-            pairs += 1
-    return out, pairs
+    charges: dict[tuple[date, str, tuple[str, ...], Decimal], list[int]] = {}
+    for i, line in enumerate(lines):
+        if line.wrvu > 0:
+            charges.setdefault((*_key(line), line.wrvu), []).append(i)
+    dropped: set[int] = set()
+    for i, line in enumerate(lines):
+        if line.wrvu < 0 and (found := charges.get((*_key(line), -line.wrvu))):
+            dropped.update((found.pop(0), i))
+    return [line for i, line in enumerate(lines) if i not in dropped], len(dropped) // 2
 
 
 def _key(r: ReportLine) -> tuple[date, str, tuple[str, ...]]:
     return (r.date_of_service, r.hcpcs, r.modifiers)
 
 
-def _apart(r: ReportLine, g: LogLine) -> int:
-    return abs((r.date_of_service - g.date_of_service).days)
-
-
-_Pass = Callable[[ReportLine, LogLine], bool]
-_PASSES: tuple[tuple[str, _Pass], ...] = (
-    (RULES[0], lambda r, g: r.date_of_service == g.date_of_service and r.modifiers == g.modifiers),
-    (RULES[1], lambda r, g: r.date_of_service == g.date_of_service),
-    (
-        RULES[2],
-        lambda r, g: abs((r.date_of_service - g.date_of_service).days) == 1 and r.modifiers == g.modifiers,
-    ),
-    (RULES[3], lambda r, g: abs((r.date_of_service - g.date_of_service).days) == 1),
+#: The matching passes: each rule, the day offsets it looks at, and whether modifiers must agree.
+_PASSES: tuple[tuple[str, tuple[int, ...], bool], ...] = (
+    (RULES[0], (0,), True),
+    (RULES[1], (0,), False),
+    (RULES[2], (-1, 1), True),
+    (RULES[3], (-1, 1), False),
 )
 
 
@@ -261,16 +244,21 @@ def match(
     then the nearest date, then the oldest line: so duplicates of one code pair sensibly.
     Returns the pairs (with their rule), the unpaired report lines and the unpaired log lines.
     """
-    by_code: dict[str, list[LogLine]] = {}
+    by_day: dict[tuple[str, date], list[LogLine]] = {}
     for log in logs:
-        by_code.setdefault(log.hcpcs, []).append(log)
+        by_day.setdefault((log.hcpcs, log.date_of_service), []).append(log)
     taken: set[int] = set()
     pairs: list[tuple[ReportLine, LogLine, str]] = []
     waiting = list(report)
-    for rule, fits in _PASSES:
+    for rule, offsets, same_mods in _PASSES:
         still = []
         for r in waiting:
-            options = [g for g in by_code.get(r.hcpcs, ()) if g.id not in taken and fits(r, g)]
+            options = [
+                g
+                for days in offsets
+                for g in by_day.get((r.hcpcs, r.date_of_service + timedelta(days=days)), ())
+                if g.id not in taken and (not same_mods or g.modifiers == r.modifiers)
+            ]
             if not options:
                 still.append(r)
                 continue
@@ -283,7 +271,7 @@ def match(
 
 def _preference(r: ReportLine, g: LogLine) -> tuple[bool, bool, int, int]:
     equal = g.wrvu is not None and same(g.wrvu, r.wrvu)
-    return (g.units != r.units, not equal, _apart(r, g), g.id)
+    return (g.units != r.units, not equal, abs((r.date_of_service - g.date_of_service).days), g.id)
 
 
 def _pair_finding(r: ReportLine, log: LogLine, rule: str, explainer: Explainer) -> Finding:
