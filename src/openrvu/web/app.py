@@ -32,6 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         groups,
         logbook,
         offline,
+        planner,
         reconcile,
         transfer,
     )
@@ -49,7 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.services.migrate()
     app.state.templates = make_templates()
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (codes, api, api_log, accounts, logbook, dashboard, transfer, groups, offline):
+    for module in (codes, api, api_log, accounts, logbook, dashboard, transfer, groups, offline, planner):
         app.include_router(module.router)
     app.include_router(reconcile.router)
 
