@@ -151,3 +151,15 @@ def test_offers_bad_input_exits_2(
 def test_offers_missing_file_exits_2(home: Path, tmp_path: Path) -> None:
     result = run("offers", str(tmp_path / "nope.toml"))
     assert result.exit_code == 2 and "cannot read" in result.output
+
+
+def test_the_readme_offers_example_runs(home: Path, tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    example = readme.split("## Planner", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "offers.toml"
+    path.write_text(example)
+    result = run("offers", str(path), "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert [s["name"] for s in data["scenarios"]] == ["low", "expected", "high"]
+    assert {o["offer"] for o in data["scenarios"][0]["offers"]} == {"Academic", "Private group"}
