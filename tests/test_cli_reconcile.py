@@ -107,3 +107,17 @@ def test_bad_report_exits_2_with_line_and_column(home_with_log: tuple[Path, Path
     assert "line 3, column 'wRVU'" in result.output and "nothing was reconciled" in result.output
     missing = runner.invoke(app, ["reconcile", str(tmp_path / "nope.csv")])
     assert missing.exit_code == 2 and "cannot read" in missing.output
+
+
+def test_provider_option_checks_attribution(home_with_log: tuple[Path, Path], tmp_path: Path) -> None:
+    group = tmp_path / "group.csv"
+    group.write_text(
+        "Service Date,CPT,wRVU,Provider\n"
+        "2026-08-04,99214,1.92,SYNTHETIC DR B\n2026-08-06,99213,1.30,SYNTHETIC ME\n"
+    )
+    args = ["reconcile", str(group), "--provider", "SYNTHETIC ME", "--json"]
+    body = json.loads(runner.invoke(app, args).output)
+    found = {(line["report"]["hcpcs"], line["category"]) for line in body["lines"] if line["report"]}
+    assert found == {("99214", "credited_to_another"), ("99213", "matched")}
+    unknown = runner.invoke(app, ["reconcile", str(group), "--provider", "SOMEONE"])
+    assert unknown.exit_code == 2 and "it lists: SYNTHETIC DR B, SYNTHETIC ME" in unknown.output

@@ -174,6 +174,7 @@ def test_every_category_with_its_rule_and_computed_explanation(
         reconcile.DENIED: 1,
         reconcile.MISSING: 1,
         reconcile.REPORT_ONLY: 1,
+        reconcile.ATTRIBUTED: 0,  # the report names no clinician
     }
     assert db.query(AuditLog).count() == audit_rows  # a reconciliation writes nothing
 
@@ -245,7 +246,7 @@ def test_csv_and_xlsx_exports_re_add_to_the_difference_without_patient_data(
     rows = list(csv.DictReader(io.StringIO(text)))
     assert len(rows) == len(result.findings)
     assert sum((Decimal(r["difference_wrvu"]) for r in rows), Decimal(0)) == result.difference
-    assert {r["category"] for r in rows} == set(reconcile.CATEGORIES)
+    assert {r["category"] for r in rows} == set(reconcile.CATEGORIES) - {reconcile.ATTRIBUTED}
     assert "SYNTHETIC" not in text and "SYN-0" not in text and "ACCT-" not in text
     book = load_workbook(io.BytesIO(reconcile_export.export_xlsx(result)), read_only=True)
     lines = list(book["Lines"].iter_rows(values_only=True))
@@ -368,3 +369,41 @@ def test_every_line_ends_up_exactly_once(report: list[Any], logs: list[Any]) -> 
     for r, g, rule in pairs:
         assert r.hcpcs == g.hcpcs and abs((r.date_of_service - g.date_of_service).days) <= 1
         assert (rule in ("date+code+modifiers", "code+modifiers ±1 day")) == (r.modifiers == g.modifiers)
+
+
+ATTRIBUTION = (
+    b"Date of Service,CPT,wRVU,Rendering Provider\n"
+    b"2026-08-03,99213,1.30,SYNTHETIC DR A\n"
+    b"2026-08-04,99214,1.92,SYNTHETIC DR B\n"
+    b"2026-08-05,99215,2.80,SYNTHETIC DR B\n"
+)
+
+
+def test_a_line_credited_to_another_clinician_is_wrong_attribution(
+    db: Session, make_user: Callable[..., User], catalog: Catalog
+) -> None:
+    user = make_user()
+    log(db, user, catalog, "2026-08-03", "99213")
+    mine = log(db, user, catalog, "2026-08-04", "99214")
+    result = reconcile.reconcile(db, user, catalog, "group.csv", ATTRIBUTION, provider="synthetic  dr a")
+    assert [(f.category, f.log and f.log.hcpcs) for f in result.findings] == [
+        (reconcile.MATCHED, "99213"),
+        (reconcile.ATTRIBUTED, "99214"),
+    ]
+    wrong = result.findings[1]
+    assert wrong.credited == 0 and wrong.difference == mine.wrvu and "SYNTHETIC DR B" in wrong.explanation
+    assert result.credited == Decimal("1.30")  # the other clinician's 99215 is not yours
+    assert result.report.providers == ("SYNTHETIC DR A", "SYNTHETIC DR B")
+    everyone = reconcile.reconcile(db, user, catalog, "group.csv", ATTRIBUTION)
+    assert [f.category for f in everyone.findings] == [
+        reconcile.MATCHED,
+        reconcile.MATCHED,
+        reconcile.REPORT_ONLY,
+    ]
+    assert any("lists 2 clinicians" in n for n in everyone.notes)
+    with pytest.raises(ValueError, match="no provider 'SYNTHETIC DR C'"):
+        reconcile.reconcile(db, user, catalog, "group.csv", ATTRIBUTION, provider="SYNTHETIC DR C")
+    with pytest.raises(ValueError, match="no provider column"):
+        reconcile.reconcile(
+            db, user, catalog, "r.csv", b"Date,CPT,wRVU\n2026-08-03,99213,1.3\n", provider="X"
+        )

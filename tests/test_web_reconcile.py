@@ -102,6 +102,8 @@ def test_period_narrows_and_junk_upload_is_a_clear_error_with_nothing_lost(
     assert wrong.status_code == 422 and "is not a .csv or .xlsx file" in wrong.text
     reversed_period = upload(client, data, start="2026-08-20", end="2026-08-01")
     assert reversed_period.status_code == 422 and "before it starts" in reversed_period.text
+    no_column = upload(client, data, provider="SYNTHETIC DR A")
+    assert no_column.status_code == 422 and "no provider column" in no_column.text
     assert lines_of(web_app) == before
 
 

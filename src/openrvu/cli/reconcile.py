@@ -44,6 +44,9 @@ def reconcile(
     start: str | None = typer.Option(None, "--from", help="first day, YYYY-MM-DD (default: the report's)"),
     end: str | None = typer.Option(None, "--to", help="last day, YYYY-MM-DD (default: the report's)"),
     rate: str | None = typer.Option(None, "--rate", help="$ per wRVU (default: the profile's)"),
+    provider: str | None = typer.Option(
+        None, "--provider", help="your name as the report's provider column spells it (to check attribution)"
+    ),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
     out: Path | None = typer.Option(None, "-o", "--output", help="write the lines to a .csv or .xlsx file"),
 ) -> None:
@@ -64,7 +67,7 @@ def reconcile(
     except OSError as exc:
         raise fail(f"cannot read {report}: {exc.strerror}") from None
     try:
-        result = _run(report.name, data, email, first, last, dollars)
+        result = _run(report.name, data, email, (first, last), dollars, provider)
     except ReportRejected as exc:
         lines = "\n".join(f"  {e}" for e in exc.errors)
         raise fail(f"{report}: the report cannot be read; nothing was reconciled:\n{lines}") from None
@@ -81,7 +84,12 @@ def reconcile(
 
 
 def _run(
-    filename: str, data: bytes, email: str | None, first: date | None, last: date | None, rate: Decimal | None
+    filename: str,
+    data: bytes,
+    email: str | None,
+    period: tuple[date | None, date | None],
+    rate: Decimal | None,
+    provider: str | None,
 ) -> Any:
     """Open the reference and application databases, find the account, reconcile; close everything."""
     from sqlalchemy import func, select
@@ -114,15 +122,18 @@ def _run(
                 raise LookupError(
                     f"no application database at {settings.database_url}: sign up in the web app first"
                 ) from None
+            first, last = period
+            catalog = Catalog(reference)
             return run(
                 session,
                 user,
-                Catalog(reference),
+                catalog,
                 filename,
                 data,
                 start=first,
                 end=last,
                 dollars_per_wrvu=rate,
+                provider=provider,
             )
     finally:
         reference.close()

@@ -40,9 +40,11 @@ MISSING = "missing_from_report"
 REPORT_ONLY = "not_in_log"
 DIFFERS = "wrvu_differs"
 DENIED = "denied"
+ATTRIBUTED = "credited_to_another"
 #: Every category, in the order a page shows them, with its label.
 CATEGORIES: dict[str, str] = {
     MISSING: "In your log, missing from the report (possible dropped charge)",
+    ATTRIBUTED: "Credited to another clinician (wrong attribution)",
     DIFFERS: "Credited wRVU differs",
     DENIED: "Denied on the report",
     REPORT_ONLY: "On the report, not in your log",
@@ -70,8 +72,8 @@ class Finding:
 
     @property
     def credited(self) -> Decimal:
-        """The report's credited wRVU (0 when there is no report line)."""
-        return self.report.wrvu if self.report else ZERO
+        """The wRVU the report credits to you (0 without a report line, or when it credits another)."""
+        return self.report.wrvu if self.report and self.category != ATTRIBUTED else ZERO
 
     @property
     def difference(self) -> Decimal:
@@ -160,11 +162,14 @@ def reconcile(
     start: date | None = None,
     end: date | None = None,
     dollars_per_wrvu: Decimal | None = None,
+    provider: str | None = None,
 ) -> Reconciliation:
     """Compare an employer report (CSV/XLSX bytes) with the user's log over ``start``..``end``.
 
     The period defaults to the first and last date of the report. ``dollars_per_wrvu`` defaults to the
-    profile's. Raises ``ReportRejected`` for an unreadable report, ``ValueError`` for a reversed period.
+    profile's. ``provider`` names the user on a report that lists several clinicians: the others'
+    lines then only serve to find the user's lines credited to someone else. Raises ``ReportRejected``
+    for an unreadable report, ``ValueError`` for a reversed period or an unknown provider.
     Reads only; writes nothing.
     """
     report = parse_report(filename, data)
@@ -174,18 +179,22 @@ def reconcile(
         raise ValueError(f"the period ends ({last}) before it starts ({first})")
     inside = [r for r in report.lines if first <= r.date_of_service <= last]
     kept, reversals = net_reversals(inside)
+    mine, others = split_by_provider(report, kept, provider)
     # a day either side, so a report dated by posting can still meet the log line it posts
     logs = log_lines(session, user, first - timedelta(days=1), last + timedelta(days=1))
-    pairs, lone_reports, lone_logs = match(kept, logs)
+    pairs, lone_reports, lone_logs = match(mine, logs)
+    elsewhere, _others_lines, lone_logs = match(others, lone_logs)
     explainer = Explainer(catalog, user, logs)
     findings = [_pair_finding(r, log, rule, explainer) for r, log, rule in pairs]
+    findings += [_attributed(r, log, rule) for r, log, rule in elsewhere]
     findings += [_report_only(r) for r in lone_reports]
     findings += [_missing(log) for log in lone_logs if first <= log.date_of_service <= last]
     findings.sort(key=_order)
     rate = dollars_per_wrvu if dollars_per_wrvu is not None else user.dollars_per_wrvu
     logged = sum((f.logged for f in findings), ZERO)
-    credited = sum((r.wrvu for r in kept), ZERO)
+    credited = sum((f.credited for f in findings), ZERO)
     notes = _notes(report, len(report.lines) - len(inside), reversals, rate)
+    notes += _provider_notes(report, provider, len(others))
     return Reconciliation(
         first,
         last,
@@ -199,6 +208,26 @@ def reconcile(
         reversals,
         tuple(notes),
     )
+
+
+def _same_name(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def split_by_provider(
+    report: EmployerReport, lines: list[ReportLine], provider: str | None
+) -> tuple[list[ReportLine], list[ReportLine]]:
+    """The lines credited to the user and those credited to other clinicians. Without ``provider``
+    every line is the user's; a line with no provider named counts as the user's."""
+    if not provider or not provider.strip():
+        return lines, []
+    if not report.providers:
+        raise ValueError("the report has no provider column: leave the provider blank")
+    if not any(_same_name(provider, p) for p in report.providers):
+        listed = ", ".join(report.providers[:10])
+        raise ValueError(f"no provider {provider.strip()!r} on the report; it lists: {listed}")
+    mine = [r for r in lines if not r.provider or _same_name(r.provider, provider)]
+    return mine, [r for r in lines if r.provider and not _same_name(r.provider, provider)]
 
 
 def _order(f: Finding) -> tuple[date, str, int]:
@@ -299,6 +328,17 @@ def _rule_words(r: ReportLine, log: LogLine, rule: str) -> str:
     return "; " + "; ".join(parts) if parts else ""
 
 
+def _attributed(r: ReportLine, log: LogLine, rule: str) -> Finding:
+    return Finding(
+        ATTRIBUTED,
+        rule,
+        r,
+        log,
+        f"credited to {r.provider} on the report, not to you: ask for it to be re-attributed"
+        + _rule_words(r, log, rule),
+    )
+
+
 def _report_only(r: ReportLine) -> Finding:
     if r.denied:
         return Finding(DENIED, None, r, None, f"the claim is {r.status!r} on the report; not in your log")
@@ -332,6 +372,18 @@ def _totals(findings: list[Finding], rate: Decimal | None) -> tuple[CategoryTota
     return tuple(out)
 
 
+def _provider_notes(report: EmployerReport, provider: str | None, others: int) -> list[str]:
+    if provider and provider.strip():
+        return [f"{others} line(s) of other clinicians were read only to find your lines credited to them"]
+    if len(report.providers) > 1:
+        listed = ", ".join(report.providers[:10])
+        return [
+            f"the report lists {len(report.providers)} clinicians ({listed}): every line was taken as yours; "
+            "name yours to check attribution"
+        ]
+    return []
+
+
 def _notes(report: EmployerReport, outside: int, reversals: int, rate: Decimal | None) -> list[str]:
     notes = []
     if report.patient_data_columns:
@@ -363,6 +415,7 @@ def result_json(result: Reconciliation) -> dict[str, Any]:
             "lines": len(result.report.lines),
             "columns_used": result.report.columns,
             "patient_data_columns_ignored": list(result.report.patient_data_columns),
+            "providers": list(result.report.providers),
             "other_columns_ignored": list(result.report.ignored_columns),
             "outside_period": result.outside_period,
             "reversals_netted": result.reversals,
@@ -410,6 +463,7 @@ def finding_json(f: Finding) -> dict[str, Any]:
             "credited_wrvu": str(r.wrvu),
             "paid": None if r.paid is None else str(r.paid),
             "status": r.status,
+            "provider": r.provider,
         },
         "log": None
         if g is None

@@ -26,6 +26,7 @@ COLUMNS = (
     "credited_wrvu",
     "paid",
     "status",
+    "provider",
     "log_id",
     "log_date",
     "log_hcpcs",
@@ -40,9 +41,19 @@ SUMMARY_COLUMNS = ("category", "label", "lines", "logged_wrvu", "credited_wrvu",
 def _row(f: Finding) -> list[object]:
     r, g = f.report, f.log
     report = (
-        [r.line, r.date_of_service, r.hcpcs, " ".join(r.modifiers), r.units, r.wrvu, r.paid, r.status or ""]
+        [
+            r.line,
+            r.date_of_service,
+            r.hcpcs,
+            " ".join(r.modifiers),
+            r.units,
+            r.wrvu,
+            r.paid,
+            r.status or "",
+            r.provider or "",
+        ]
         if r
-        else [""] * 8
+        else [""] * 9
     )
     log = (
         [g.id, g.date_of_service, g.hcpcs, " ".join(g.modifiers), g.units, g.release or "", g.wrvu]

@@ -3,7 +3,8 @@
 Columns are found by header name (any order, any case, punctuation ignored), with common aliases:
 service date (or, failing that, a posting date), CPT/HCPCS code, modifiers (one column or
 ``modifier 1``..``modifier 4``), units (default 1) and credited wRVU; optionally the paid amount and
-a claim status (a status containing "denied" or "rejected" marks the line denied).
+a claim status (a status containing "denied" or "rejected" marks the line denied) and the clinician
+each line is credited to (rendering provider), for reports that list several.
 
 Only those columns are read. Every other column is skipped cell by cell, and the ones whose header
 says they could hold patient data (name, MRN, date of birth, account, ...) are named in the result so
@@ -51,6 +52,10 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "paid", "paid amount", "amount paid", "payment", "payments", "paid amt", "payment amount",
         "total paid", "receipts", "collections",
     ),
+    "provider": (
+        "rendering provider", "provider", "performing provider", "servicing provider", "rendering physician",
+        "physician", "clinician", "credited provider", "provider name", "rendering provider name",
+    ),
     "status": (
         "status", "claim status", "denial", "denied", "denial status", "adjudication status",
         "payment status", "line status",
@@ -93,6 +98,7 @@ class ReportLine:
     wrvu: Decimal
     paid: Decimal | None = None
     status: str | None = None
+    provider: str | None = None  # the clinician the report credits the line to, when it says
 
     @property
     def denied(self) -> bool:
@@ -111,6 +117,11 @@ class EmployerReport:
     ignored_columns: tuple[str, ...]
     summary_lines: int  # lines without a date and a code (subtotals, totals): skipped
     dates_are_posting_dates: bool
+
+    @property
+    def providers(self) -> tuple[str, ...]:
+        """The distinct clinicians the report credits lines to (empty without a provider column)."""
+        return tuple(sorted({line.provider for line in self.lines if line.provider}))
 
 
 def norm_header(value: Any) -> str:
@@ -301,6 +312,9 @@ def _line(
                 raise InvalidOperation
         except (InvalidOperation, ValueError):
             bad("wrvu", f"expected a number of wRVU (at most {_MAX_WRVU:,}), e.g. 1.92")
+    provider = None
+    if "provider" in cols and not _blank(raw_provider := _cell(row, cols["provider"])):
+        provider = " ".join(str(raw_provider).split())[:80]
     paid = None
     if "paid" in cols and not _blank(raw_paid := _cell(row, cols["paid"])):
         try:
@@ -311,4 +325,4 @@ def _line(
             bad("paid", "expected an amount, e.g. 123.45")
     if len(errors) > before or not isinstance(day, date):
         return None
-    return ReportLine(number, day, code, mods, units, wrvu, paid, status)
+    return ReportLine(number, day, code, mods, units, wrvu, paid, status, provider)

@@ -82,15 +82,18 @@ def reconcile_upload(
     file: UploadFile,
     start: str = Form("", max_length=10),
     end: str = Form("", max_length=10),
+    provider: str = Form("", max_length=80),
 ) -> Response:
     """Compare the uploaded report with the log and show every line by category; nothing is written."""
-    form = {"start": start, "end": end}
+    form = {"start": start, "end": end, "provider": provider}
     name, data, error = _read(file)
     try:
         if error:
             raise ValueError(error)
         lo, hi = _period(start, end)
-        result = reconcile.reconcile(db, user, services(request).catalog, name, data, start=lo, end=hi)
+        result = reconcile.reconcile(
+            db, user, services(request).catalog, name, data, start=lo, end=hi, provider=provider
+        )
     except ReportRejected as exc:
         return _page(request, 422, file_errors=exc.errors, filename=name, form=form)
     except ValueError as exc:
@@ -102,7 +105,7 @@ def reconcile_upload(
         wrvu=wrvu_text,
         downloads=_downloads(result),
         stem=Path(name).stem[:60] or "report",
-        form={"start": result.start.isoformat(), "end": result.end.isoformat()},
+        form={"start": result.start.isoformat(), "end": result.end.isoformat(), "provider": provider},
     )
 
 
@@ -123,16 +126,22 @@ def api_reconcile(
     file: UploadFile,
     start: date | None = Query(None, description="First day (default: the report's first date)"),
     end: date | None = Query(None, description="Last day (default: the report's last date)"),
+    provider: str | None = Query(
+        None, max_length=80, description="Your name as the report's provider column spells it"
+    ),
 ) -> dict[str, Any]:
     """Every report line and log line of the period in one category (matched, missing_from_report,
-    not_in_log, wrvu_differs, denied) with the matching rule and the computed explanation; totals by
-    category and the money at stake at the profile's $ per wRVU. wRVU and money are strings with their
-    exact decimals. Columns that could hold patient data are never read; nothing is stored."""
+    credited_to_another, not_in_log, wrvu_differs, denied) with the matching rule and the computed
+    explanation; totals by category and the money at stake at the profile's $ per wRVU. wRVU and money
+    are strings with their exact decimals. Columns that could hold patient data are never read; nothing
+    is stored."""
     name, data, error = _read(file)
     if error:
         raise _unprocessable([{"line": 0, "column": "file", "message": error}])
     try:
-        result = reconcile.reconcile(db, user, services(request).catalog, name, data, start=start, end=end)
+        result = reconcile.reconcile(
+            db, user, services(request).catalog, name, data, start=start, end=end, provider=provider
+        )
     except ReportRejected as exc:
         raise _unprocessable(
             [{"line": e.line, "column": e.column, "message": e.message} for e in exc.errors]
