@@ -1,11 +1,11 @@
--- One row per (category, provider): the provider's services and wRVUs in the category.
+-- One row per (category, provider): the provider's services in the category, for the providers counts
+-- and the median volume; the category's other totals add up the per-code totals.
 SELECT
-    c.category,
+    c.category_id,
     p.npi,
-    p.specialty,
-    CAST(SUM(p.services) AS DECIMAL(20, 2)) AS services,
-    SUM(p.benes) AS benes,
-    CAST(SUM(p.wrvu) AS DECIMAL(20, 4)) AS wrvu
+    p.specialty_id,
+    CAST(SUM(p.services) AS DECIMAL(18, 2)) AS services
 FROM code_provider AS p
-JOIN categories AS c ON c.hcpcs = p.hcpcs
-GROUP BY c.category, p.npi, p.specialty
+JOIN code_ids AS c ON c.code_id = p.code_id
+WHERE c.category IS NOT NULL
+GROUP BY c.category_id, p.npi, p.specialty_id

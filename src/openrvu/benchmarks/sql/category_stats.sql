@@ -1,49 +1,52 @@
--- The per-code figures rolled up to categories (HCPCS ranges).
+-- The per-code figures rolled up to categories (HCPCS ranges): totals add up the exact per-code totals;
+-- providers and the median provider's volume come from category_provider.
 WITH hist AS (
-    SELECT category, services, COUNT(*) AS k
+    SELECT category_id, services, COUNT(*) AS k
     FROM category_provider
-    GROUP BY category, services
+    GROUP BY category_id, services
 ),
 running AS (
     SELECT
-        category,
+        category_id,
         services,
-        SUM(k) OVER (PARTITION BY category ORDER BY services ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS upto,
-        SUM(k) OVER (PARTITION BY category) AS n
+        SUM(k) OVER (PARTITION BY category_id ORDER BY services ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS upto,
+        SUM(k) OVER (PARTITION BY category_id) AS n
     FROM hist
 ),
 medians AS (
-    SELECT category, MIN(services) AS median_provider_services
+    SELECT category_id, MIN(services) AS median_provider_services, MAX(n) AS providers
     FROM running
     WHERE upto >= CAST(FLOOR((50 * n + 99) / CAST(100 AS DOUBLE)) AS BIGINT)
-    GROUP BY category
-),
-codes AS (
-    SELECT c.category, COUNT(*) AS codes
-    FROM code_stats AS s
-    JOIN categories AS c ON c.hcpcs = s.hcpcs
-    GROUP BY c.category
+    GROUP BY category_id
 ),
 totals AS (
     SELECT
-        category,
+        category_id,
+        MIN(category) AS category,
+        COUNT(*) AS codes,
         CAST(SUM(services) AS DECIMAL(20, 2)) AS services,
-        COUNT(*) AS providers,
-        SUM(benes) AS beneficiaries,
-        CAST(ROUND(SUM(wrvu), 2) AS DECIMAL(20, 2)) AS total_wrvu,
-        COUNT(DISTINCT specialty) AS specialties
-    FROM category_provider
-    GROUP BY category
+        SUM(beneficiaries) AS beneficiaries,
+        CAST(ROUND(SUM(wrvu), 2) AS DECIMAL(20, 2)) AS total_wrvu
+    FROM code_totals
+    WHERE category IS NOT NULL
+    GROUP BY category_id
+),
+specialties AS (
+    SELECT c.category_id, COUNT(DISTINCT v.specialty_id) AS specialties
+    FROM code_volumes AS v
+    JOIN code_ids AS c ON c.code_id = v.code_id
+    WHERE c.category IS NOT NULL
+    GROUP BY c.category_id
 )
 SELECT
     t.category,
-    k.codes,
+    t.codes,
     t.services,
-    t.providers,
+    CAST(m.providers AS BIGINT) AS providers,
     t.beneficiaries,
     t.total_wrvu,
-    t.specialties,
-    m.median_provider_services
+    s.specialties,
+    CAST(m.median_provider_services AS DECIMAL(20, 2)) AS median_provider_services
 FROM totals AS t
-JOIN medians AS m ON m.category = t.category
-JOIN codes AS k ON k.category = t.category
+JOIN medians AS m ON m.category_id = t.category_id
+JOIN specialties AS s ON s.category_id = t.category_id

@@ -1,25 +1,29 @@
--- E/M level mix per specialty: services at each level as a share of the family's services.
+-- E/M level mix per specialty: services at each level as a share of the family's services, individual
+-- providers (entity I) only. A code_provider row is one provider, so COUNT(npi) counts distinct providers.
 WITH em AS (
     SELECT
-        l.specialty,
+        p.specialty_id,
         e.family,
         e.family_name,
         e.level,
-        l.hcpcs,
-        SUM(l.srvcs) AS services,
-        COUNT(DISTINCT l.npi) AS providers
-    FROM lines AS l
-    JOIN em_codes AS e ON l.hcpcs = e.hcpcs
-    WHERE l.entity = 'I'
-    GROUP BY l.specialty, e.family, e.family_name, e.level, l.hcpcs
+        e.hcpcs,
+        SUM(p.individual_services) AS services,
+        COUNT(p.npi) AS providers
+    FROM code_provider AS p
+    JOIN code_ids AS c ON c.code_id = p.code_id
+    JOIN em_codes AS e ON e.hcpcs = c.hcpcs
+    WHERE p.individual_lines > 0
+    GROUP BY p.specialty_id, e.family, e.family_name, e.level, e.hcpcs
 )
 SELECT
-    specialty,
-    family,
-    family_name,
-    level,
-    hcpcs,
-    CAST(services AS DECIMAL(20, 2)) AS services,
-    providers,
-    CAST(services AS DOUBLE) / CAST(SUM(services) OVER (PARTITION BY specialty, family) AS DOUBLE) AS share
+    s.specialty,
+    em.family,
+    em.family_name,
+    em.level,
+    em.hcpcs,
+    CAST(em.services AS DECIMAL(20, 2)) AS services,
+    em.providers,
+    CAST(em.services AS DOUBLE)
+    / CAST(SUM(em.services) OVER (PARTITION BY em.specialty_id, em.family) AS DOUBLE) AS share
 FROM em
+JOIN specialty_ids AS s ON s.specialty_id = em.specialty_id

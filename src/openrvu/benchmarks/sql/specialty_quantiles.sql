@@ -3,19 +3,19 @@
 -- Window functions and integer ranks, not approximate quantile functions, so every engine agrees.
 WITH ranked AS (
     SELECT
-        specialty,
+        specialty_id,
         wrvu,
-        ROW_NUMBER() OVER (PARTITION BY specialty ORDER BY wrvu, npi) AS rn
+        ROW_NUMBER() OVER (PARTITION BY specialty_id ORDER BY wrvu, npi) AS rn
     FROM provider_wrvu
 ),
 counts AS (
-    SELECT specialty, COUNT(*) AS n
+    SELECT specialty_id, COUNT(*) AS n
     FROM provider_wrvu
-    GROUP BY specialty
+    GROUP BY specialty_id
 ),
 targets AS (
     SELECT
-        c.specialty,
+        c.specialty_id,
         c.n,
         p.p,
         CASE
@@ -26,9 +26,10 @@ targets AS (
     CROSS JOIN percentiles AS p
 )
 SELECT
-    t.specialty,
+    s.specialty,
     t.p AS pct,
     CAST(ROUND(r.wrvu, 2) AS DECIMAL(18, 2)) AS wrvu,
     t.n AS providers
 FROM targets AS t
-JOIN ranked AS r ON r.specialty = t.specialty AND r.rn = t.target_rank
+JOIN ranked AS r ON r.specialty_id = t.specialty_id AND r.rn = t.target_rank
+JOIN specialty_ids AS s ON s.specialty_id = t.specialty_id
