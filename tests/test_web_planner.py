@@ -146,6 +146,7 @@ def test_compare_offers_signed_out(client: TestClient) -> None:
     assert "Academic and Private break even at 5,111.11 wRVU" in text
     assert "At low (5,000.00 wRVU a year per FTE) Academic pays most" in text
     assert "4,000.00 to 6,000.00 wRVU: 2,000.00 x $45.00 = $90,000.00" in text
+    assert 'id="spec-offers"' in answer.text and '"offer":"Private"' in answer.text.replace(" ", "")
     fragment = client.post("/offers", data=_offers_form(client), headers=HTMX)
     assert fragment.status_code == 200 and fragment.text.lstrip().startswith('<div id="offers">')
 

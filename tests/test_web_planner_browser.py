@@ -43,7 +43,9 @@ def test_offers_and_planner_answer_in_place(page: Any, artifacts_dir: Path) -> N
     assert page.evaluate("window.notReloaded") is True
     # 250,000 + 20,000 signing + 45 x (x - 4,000) = 300,000 -> x = 4,666.67
     assert "break even at 4,666.67 wRVU" in page.inner_text("#offers-break-even")
-    page.screenshot(path=str(artifacts_dir / "offers.png"), full_page=True)
+    page.wait_for_selector("#offers-chart[data-ready] svg")  # the pay lines drawn by vega-embed
+    page.add_style_tag(content=".topbar { position: static; }")  # keep the header off the result
+    page.locator("#offers-result").screenshot(path=str(artifacts_dir / "offers.png"))
 
     page.goto("/planner")
     page.fill("#f-target", "5000")

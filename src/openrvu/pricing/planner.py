@@ -713,9 +713,13 @@ def _describe(a: Offer, b: Offer, years: int, root: tuple[Decimal, Decimal | Non
         lead = offer_total(a, at, years) - offer_total(b, at, years)
         if lead and (side == "above" or x > 0):
             words.append(f"{side} it {(a if lead > 0 else b).name} pays more")
-    text = (
-        f"{a.name} and {b.name} break even at {wrvu_text(x)} wRVU a year (per FTE): "
-        f"{money_text(ta)} vs {money_text(tb)}" + (f"; {', '.join(words)}." if words else ".")
+    pays = (
+        f"both pay {money_text(ta)}"
+        if ta == tb
+        else f"{money_text(ta)} vs {money_text(tb)} at the point rounded to 0.01 wRVU"
+    )
+    text = f"{a.name} and {b.name} break even at {wrvu_text(x)} wRVU a year (per FTE): {pays}" + (
+        f"; {', '.join(words)}." if words else "."
     )
     return BreakEven(a.name, b.name, x, None, ta, tb, text)
 

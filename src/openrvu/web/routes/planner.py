@@ -264,6 +264,61 @@ def _offer_field(field: str, form: dict[str, str]) -> str:
     return f"o{filled[int(index) - 1]}_{key}"
 
 
+def offers_chart(comparison: planner.Comparison) -> dict[str, Any]:
+    """A Vega-Lite spec: each offer's total pay against annual wRVU per FTE (straight lines between the
+    tier boundaries, so the points drawn are exact), the scenarios as rules, break-evens as dots."""
+    top = max(s.wrvu for s in comparison.scenarios) * Decimal("1.5") or Decimal(10_000)
+    xs = {Decimal(0), top, *(s.wrvu for s in comparison.scenarios)}
+    for offer in comparison.offers:
+        xs |= {p / offer.fte for p in planner.breakpoints(offer.pay) if p / offer.fte < top}
+    evens = [b for b in comparison.break_evens if b.wrvu is not None and b.wrvu <= top]
+    xs |= {b.wrvu for b in evens if b.wrvu is not None}
+    lines = [
+        {"offer": o.name, "wrvu": float(x), "total": float(planner.offer_total(o, x, comparison.years))}
+        for o in comparison.offers
+        for x in sorted(xs)
+    ]
+    rules = [{"scenario": s.name, "wrvu": float(s.wrvu)} for s in comparison.scenarios]
+    dots = [{"wrvu": float(b.wrvu or 0), "total": float(b.first_total or 0), "text": b.text} for b in evens]
+    x = {"field": "wrvu", "type": "quantitative", "title": "annual wRVU per 1.0 FTE"}
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
+        "width": "container",
+        "height": 260,
+        "layer": [
+            {
+                "data": {"values": rules},
+                "mark": {"type": "rule", "strokeDash": [4, 4], "color": "#9aa5b1"},
+                "encoding": {"x": x, "tooltip": [{"field": "scenario"}, {"field": "wrvu", "format": ",.0f"}]},
+            },
+            {
+                "data": {"values": lines},
+                "mark": {"type": "line", "strokeWidth": 2},
+                "encoding": {
+                    "x": x,
+                    "y": {"field": "total", "type": "quantitative", "title": "total pay ($ a year)"},
+                    "color": {
+                        "field": "offer",
+                        "type": "nominal",
+                        "title": None,
+                        "legend": {"orient": "bottom"},
+                    },
+                },
+            },
+            {
+                "data": {"values": dots},
+                "mark": {"type": "point", "filled": True, "size": 60, "color": "#1f2933"},
+                "encoding": {
+                    "x": x,
+                    "y": {"field": "total", "type": "quantitative"},
+                    "tooltip": [{"field": "text"}],
+                },
+            },
+        ],
+        "config": {"view": {"stroke": None}},
+    }
+
+
 @router.get("/offers", response_class=HTMLResponse, include_in_schema=False)
 def offers_page(request: Request, db: DB, user: MaybeUser) -> Response:
     """Compare 2 to 4 job offers."""
@@ -280,6 +335,7 @@ async def offers_post(request: Request, user: MaybeUser) -> Response:
     context: dict[str, Any] = {"nav": "offers", "form": form, "notes": [], "slots": range(1, OFFER_SLOTS + 1)}
     try:
         context["comparison"] = planner.comparison_from_data(_offer_data(form))
+        context["chart"] = offers_chart(context["comparison"])
     except PricingError as exc:
         field = _offer_field(exc.field or "_form", form)
         return _page(request, "offers.html", context, _error(exc, {exc.field or "": field}))
