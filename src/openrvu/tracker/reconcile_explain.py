@@ -99,12 +99,25 @@ class Explainer:
             if same(per_unit * r.units, r.wrvu):
                 yield f"units differ: the report credits {r.units} unit(s), your log has {log.units}"
         for release in self._other_releases(log):
+            if not self._work_differs(log, release):
+                continue  # the same work RVU in both releases: re-pricing cannot give another credit
             value = self._repriced_at(log, release)
             if value is not None and same(value * r.units / log.units, r.wrvu):
                 yield self._stale(release, log)
         own = [log.release] if log.release else []
         for name in [*own, *self._other_releases(log)]:
             yield from self._shares(r, log, name)
+
+    def _work_differs(self, log: LogLine, release: str) -> bool:
+        """Whether the work RVU of the log line's row differs between its release and ``release``."""
+        if log.release is None:
+            return True
+        mod = row_modifier(log.hcpcs, log.modifiers)
+        ours, theirs = (
+            self.reference.rvu(log.release, log.hcpcs, mod),
+            self.reference.rvu(release, log.hcpcs, mod),
+        )
+        return ours is None or theirs is None or ours.work_rvu != theirs.work_rvu
 
     def _other_releases(self, log: LogLine) -> list[str]:
         return [name for name in self.releases if name != log.release]
