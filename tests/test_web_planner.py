@@ -101,6 +101,7 @@ def test_signed_in_the_log_goal_and_pay_prefill_the_planner(client: TestClient) 
         line = {"date_of_service": today, "hcpcs": code, "units": 1, "pos": "11"}
         assert client.post("/api/log", json=line, headers={"x-csrf-token": csrf(client)}).status_code == 201
     done = sum(Decimal(x["wrvu"]) for x in client.get("/api/log").json()["lines"])
+    assert 'id="goal-planner"' in client.get("/dashboard", headers=HTML).text  # linked from the goal card
     page = client.get("/planner", headers=HTML)
     assert f'name="done" type="text" value="{done}"' in page.text
     assert 'name="target" type="text" value="4000.00"' in page.text  # 5,000 x 0.8 FTE
