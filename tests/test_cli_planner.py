@@ -163,3 +163,43 @@ def test_the_readme_offers_example_runs(home: Path, tmp_path: Path) -> None:
     data = json.loads(result.output)
     assert [s["name"] for s in data["scenarios"]] == ["low", "expected", "high"]
     assert {o["offer"] for o in data["scenarios"][0]["offers"]} == {"Academic", "Private group"}
+
+
+def test_plan_and_offers_start_from_an_account(home: Path, reference: Any, tmp_path: Path) -> None:
+    """--user: wRVU this year from the log, goal 5,000 x 0.8 FTE = 4,000, $50 per wRVU, weeks to
+    December 31; offers at the log's pace, annualised and divided by the FTE."""
+    from openrvu.tracker import accounts, entries
+    from openrvu.tracker.catalog import Catalog, LineSpec
+    from openrvu.tracker.db import make_engine, migrate, session_factory
+    from openrvu.tracker.profile import update_profile
+
+    url = f"sqlite:///{home / 'openrvu.sqlite'}"
+    migrate(url)
+    engine = make_engine(url)
+    today = date.today()
+    with session_factory(engine)() as session:
+        user = accounts.sign_up(session, "doc@example.org", "correct horse battery staple")
+        update_profile(session, user, {"annual_wrvu_goal": "5000", "fte": "0.8", "dollars_per_wrvu": "50"})
+        for code in ("99214", "99213", "99213"):
+            entries.create_entry(session, user, LineSpec(today, code, (), 1, "11"), Catalog(reference))
+        done = entries.total_wrvu(entries.list_entries(session, user))
+    engine.dispose()
+    result = run("plan", "--user", "doc@example.org", "99213", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert Decimal(data["done"]) == done and Decimal(data["target_wrvu"]) == Decimal(4000)
+    days_left = (date(today.year, 12, 31) - today).days + 1
+    assert Decimal(data["clinic_days"]) == (Decimal(days_left) / 7 * 5).quantize(Decimal("0.01"))
+    assert data["money"]["increment"] == f"{(Decimal(4000) - done) * 50:.2f}"
+    override = json.loads(run("plan", "--user", "doc@example.org", "--done", "100", "99213", "--json").output)
+    assert override["done"] == "100"
+
+    path = tmp_path / "offers.toml"
+    path.write_text("[[offers]]" + OFFERS_TOML.split("[[offers]]", 1)[1])
+    offers = json.loads(run("offers", str(path), "--user", "doc@example.org", "--json").output)
+    pace = (done * 365 / ((today - date(today.year, 1, 1)).days + 1) / Decimal("0.8")).quantize(
+        Decimal("0.01")
+    )
+    expected = Decimal(offers["scenarios"][1]["wrvu_per_fte"])
+    assert abs(expected - pace) <= 1  # whole wRVU
+    assert run("plan", "--user", "nobody@example.org", "99213").exit_code == 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tomllib
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -14,7 +15,7 @@ from rich.table import Table
 
 from openrvu.cli.app import app, console, fail
 from openrvu.pricing import planner
-from openrvu.pricing.contract import DEFAULT_CONTRACT, load_contract
+from openrvu.pricing.contract import DEFAULT_CONTRACT, Contract, load_contract
 from openrvu.pricing.errors import PricingError
 from openrvu.pricing.records import parse_date
 from openrvu.settings import load_settings
@@ -33,24 +34,38 @@ def plan(
     target_pay: str | None = typer.Option(
         None, "--target-pay", help="or the productivity pay to reach, under --contract's threshold and tiers"
     ),
-    done: str = typer.Option("0", "--done", help="wRVU already done this period"),
+    done: str | None = typer.Option(None, "--done", help="wRVU already done this period (0)"),
     weeks: str | None = typer.Option(None, "--weeks", help="weeks left"),
     days: str | None = typer.Option(None, "--days", help="or clinic days left"),
     days_per_week: str = typer.Option("5", "--days-per-week", help="clinic days a week"),
     contract_file: Path | None = typer.Option(None, "--contract", help="contract TOML or JSON file"),
     on: str | None = typer.Option(None, "--date", help="credit at the release in force on this date (today)"),
+    user: str | None = typer.Option(
+        None, "--user", help="start from this account: wRVU this year, goal x FTE, contract, weeks to Dec 31"
+    ),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
-    """How many more procedures reach a wRVU or pay target: per code, per week and per clinic day."""
+    """How many more procedures reach a wRVU or pay target: per code, per week and per clinic day.
+
+    With --user, the options given still win over the account's figures.
+    """
     try:
         contract = DEFAULT_CONTRACT if contract_file is None else load_contract(contract_file)
         day = parse_date(on) if on else date.today()
         # validate the numbers before opening the reference database: bad input answers at once
-        done_wrvu = planner.number(done, "done")
+        done_wrvu = planner.number(done or "0", "done")
         wrvu_goal = _optional(target_wrvu, "target_wrvu")
         pay_goal = _optional(target_pay, "target_pay")
         weeks_left = _optional(weeks, "weeks", above=True)
         days_left = _optional(days, "clinic_days", above=True)
+        if user is not None:
+            account = _account(user, day)
+            done_wrvu = done_wrvu if done is not None else account.done
+            if wrvu_goal is None and pay_goal is None:
+                wrvu_goal = account.goal
+            contract = contract if contract_file is not None else account.contract
+            if weeks_left is None and days_left is None:
+                weeks_left = Decimal((date(day.year, 12, 31) - day).days + 1) / 7
         per_week = planner.number(days_per_week, "days_per_week", above=True)
         for token in codes:
             planner.parse_plan_token(token)
@@ -80,6 +95,43 @@ def plan(
         console.print(step, highlight=False, soft_wrap=True)
 
 
+@dataclass(frozen=True, slots=True)
+class _Account:
+    done: Decimal  # wRVU from 1 January to the day
+    goal: Decimal | None  # annual goal x FTE
+    contract: Contract  # credit switches and $ per wRVU of the profile
+    pace_per_fte: Decimal | None  # the year so far, annualised, per 1.0 FTE
+
+
+def _account(email: str, day: date) -> _Account:
+    """An account's figures from the application database (``DATABASE_URL``)."""
+    from sqlalchemy import select
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from openrvu.tracker.catalog import user_contract
+    from openrvu.tracker.dashboard import year_to_date_wrvu
+    from openrvu.tracker.db import make_engine, session_factory
+    from openrvu.tracker.models import User
+
+    engine = make_engine(load_settings().database_url)
+    try:
+        with session_factory(engine)() as session:
+            found = session.scalars(select(User).where(User.email == email.strip().lower())).first()
+            if found is None:
+                raise PricingError(f"no account {email!r}", field="user")
+            done = year_to_date_wrvu(session, found, day)
+            first = date(day.year, 1, 1)
+            pace = planner.annualized(done, first, day) / found.fte if done else None
+            goal = found.annual_wrvu_goal * found.fte if found.annual_wrvu_goal else None
+            return _Account(done, goal, user_contract(found), pace)
+    except SQLAlchemyError as exc:
+        raise PricingError(
+            f"cannot read the accounts database: {exc.__class__.__name__}", field="user"
+        ) from None
+    finally:
+        engine.dispose()
+
+
 def _pricing() -> Any:
     from openrvu.reference.db import ReferenceDB
     from openrvu.tracker.catalog import Catalog
@@ -99,12 +151,21 @@ def offers(
     low: str | None = typer.Option(None, "--low", help="a low annual wRVU scenario, per 1.0 FTE"),
     high: str | None = typer.Option(None, "--high", help="a high annual wRVU scenario, per 1.0 FTE"),
     years: int | None = typer.Option(None, "--years", help="years compared (a signing bonus counts once)"),
+    user: str | None = typer.Option(
+        None, "--user", help="without scenarios: this account's pace this year, per FTE (low/high 10% off)"
+    ),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """Compare 2 to 4 job offers: total pay per scenario, effective $ per wRVU, break-even wRVU."""
     try:
         data = _read(file)
         scenarios = dict(data.get("scenarios") or {})
+        if user is not None and not scenarios and expected is None:
+            pace = _account(user, date.today()).pace_per_fte
+            if pace is None:
+                raise PricingError(f"{user} has no lines this year: give --expected", field="expected")
+            scenarios = {"low": pace * Decimal("0.9"), "expected": pace, "high": pace * Decimal("1.1")}
+            scenarios = {k: v.quantize(Decimal(1)) for k, v in scenarios.items()}
         for name, value in (("low", low), ("expected", expected), ("high", high)):
             if value is not None:
                 scenarios[name] = value
