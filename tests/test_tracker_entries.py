@@ -46,15 +46,16 @@ def test_user_without_locality_gets_national_amount_and_a_note(
     assert entry.allowed is not None and entry.pricing_note and "national" in entry.pricing_note
 
 
-def test_same_code_twice_on_one_day_is_ranked_and_re_ranked_after_delete(
+def test_same_code_twice_in_one_encounter_is_ranked_and_re_ranked_after_delete(
     db: Session, make_user: Callable[..., User], catalog: Catalog
 ) -> None:
     user = make_user(zip_code="94110")
     first = entries.create_entry(db, user, spec("20610"), catalog)
-    second = entries.create_entry(db, user, spec("20610", ("59",)), catalog)
+    second = entries.create_entry(db, user, spec("20610", ("59",)), catalog, same_patient=True)
     db.refresh(first)
     assert first.allowed is not None and second.allowed is not None
-    # rule 13: the day is one encounter, so the second 20610 is ranked and paid at 50%
+    assert second.encounter == first.encounter
+    # rule 13: one encounter (same patient), so the second 20610 is ranked and paid at 50%
     assert [r.code for r in second_rules(catalog)] == ["13:100", "13:50"]
     assert second.allowed < first.allowed
     encounter = catalog.pricing.price(
@@ -201,7 +202,7 @@ def test_profile_contract_switches_change_credit_and_are_validated(
 ) -> None:
     user = make_user(zip_code="94110")
     first = entries.create_entry(db, user, spec("20610"), catalog)
-    second = entries.create_entry(db, user, spec("20610", ("59",)), catalog)
+    second = entries.create_entry(db, user, spec("20610", ("59",)), catalog, same_patient=True)
     assert second.wrvu is not None and first.wrvu is not None and second.wrvu < first.wrvu  # CMS-consistent
     profile.update_profile(db, user, {"contract": {"reduces_wrvu": {"multiple_procedure": False}}}, catalog)
     db.refresh(second)

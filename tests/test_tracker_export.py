@@ -13,9 +13,9 @@ from decimal import Decimal
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
-from openrvu.tracker import dashboard, entries, export
+from openrvu.tracker import dashboard, entries, export, importer
 from openrvu.tracker.catalog import Catalog, LineSpec
-from openrvu.tracker.models import User
+from openrvu.tracker.models import LogEntry, User
 
 LINES = [
     (date(2025, 10, 6), "99213", ("25",)),
@@ -57,7 +57,54 @@ def test_xlsx_export_has_typed_cells(db: Session, make_user: Callable[..., User]
     assert rows[0] == export.COLUMNS
     assert len(rows) == 4
     assert rows[1][1].date() == date(2025, 10, 6)  # type: ignore[union-attr]
-    assert rows[1][2] == "99213" and rows[1][7] == 1.3
+    assert rows[1][2] == "99213" and rows[1][8] == 1.3
+    assert rows[1][6] and rows[1][6] != rows[2][6]  # the encounter tokens: two patients that day
+
+
+def test_export_then_import_keeps_the_encounters_and_the_figures(
+    db: Session, make_user: Callable[..., User], catalog: Catalog
+) -> None:
+    source = make_user(zip_code="94110")
+    day = date(2025, 10, 6)
+    made = [
+        entries.create_entry(db, source, LineSpec(day, "20610", (), 1, "11"), catalog),
+        entries.create_entry(
+            db, source, LineSpec(day, "20610", ("59",), 1, "11"), catalog, same_patient=True
+        ),
+        entries.create_entry(db, source, LineSpec(day, "20610", (), 1, "11"), catalog),  # another patient
+    ]
+    # two lines logged before encounters existed, on another date: one whole-day group
+    legacy_day = date(2025, 10, 7)
+    for mods in ("", "59"):
+        db.add(
+            LogEntry(
+                user_id=source.id,
+                date_of_service=legacy_day,
+                hcpcs="20610",
+                modifiers=mods,
+                units=1,
+                pos="11",
+            )
+        )
+    db.commit()
+    entries.reprice_all(db, source, catalog)
+    for kind, data in (("csv", export.export_csv(db, source)), ("xlsx", export.export_xlsx(db, source))):
+        target = make_user(zip_code="94110")
+        added = importer.commit_import(db, target, f"log.{kind}", data, catalog, today=date(2026, 1, 15))
+        before = entries.list_entries(db, source)[::-1]
+        assert [(e.date_of_service, e.hcpcs, e.modifier_list, e.wrvu, e.allowed) for e in added] == [
+            (e.date_of_service, e.hcpcs, e.modifier_list, e.wrvu, e.allowed) for e in before
+        ]
+        assert _partition(added) == _partition(before)
+        assert not {e.encounter for e in added} & {e.encounter for e in before}  # fresh tokens
+        assert all(e.encounter for e in added)
+    assert made[1].encounter == made[0].encounter
+
+
+def _partition(lines: list[LogEntry]) -> list[list[int]]:
+    """The encounter groups of some lines as positions, so two logs' groupings compare."""
+    where = {e.id: i for i, e in enumerate(lines)}
+    return sorted(sorted(where[e.id] for e in group) for group in entries.encounter_groups(lines))
 
 
 def test_pdf_report_is_a_pdf_with_charts_and_totals(

@@ -12,10 +12,11 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 from sqlalchemy.orm import Session
 
+from openrvu.pricing.model import LineInput
 from openrvu.tracker import entries, importer, totals
-from openrvu.tracker.catalog import Catalog
+from openrvu.tracker.catalog import Catalog, LineSpec
 from openrvu.tracker.errors import ImportRejected, NotFound
-from openrvu.tracker.models import LogEntry, User
+from openrvu.tracker.models import AuditLog, LogEntry, User
 
 TODAY = date(2026, 1, 15)
 GOOD = (
@@ -127,3 +128,61 @@ def test_preview_never_crashes_on_junk(
         assert exc.errors and all(e.line >= 0 for e in exc.errors)
     else:
         assert all(r.errors or r.spec is not None for r in preview.rows)
+
+
+def test_an_encounter_column_groups_lines_under_fresh_tokens(
+    db: Session, make_user: Callable[..., User], catalog: Catalog
+) -> None:
+    user = make_user(zip_code="94110")
+    data = (
+        b"date,code,modifiers,Encounter_ID\n"
+        b"2025-11-03,20610,,ENC-1001\n2025-11-03,20610,59,ENC-1001\n"  # one patient: ranked
+        b"2025-11-03,20610,,ENC-1002\n"  # another patient that day
+        b"2025-11-04,20610,,ENC-1001\n"  # same value, another date: another encounter
+        b"2025-11-03,20610,,\n"  # blank: alone
+    )
+    added = importer.commit_import(db, user, "visits.csv", data, catalog, today=TODAY)
+    tokens = [e.encounter for e in added]
+    assert tokens[0] == tokens[1] and len(set(tokens)) == 4
+    assert all(t and "1001" not in t and "1002" not in t and "ENC" not in t for t in tokens)
+    full = catalog.pricing.price([LineInput("20610")], on=date(2025, 11, 3), locality="94110").lines[0].wrvu
+    assert added[1].wrvu is not None and full is not None and added[1].wrvu < full
+    assert [e.wrvu for e in (added[0], *added[2:])] == [full] * 4
+    # the file's values are not kept anywhere: not on the lines, not in the audit trail
+    kept = " ".join(str(r.after) + str(r.before) for r in db.query(AuditLog).all())
+    assert "ENC-100" not in kept
+
+
+def test_without_an_encounter_column_each_line_is_alone(
+    db: Session, make_user: Callable[..., User], catalog: Catalog
+) -> None:
+    # two knee injections on one date in a file that does not say whether they were one patient:
+    # each is credited in full (earlier versions ranked the whole date as one encounter)
+    user = make_user(zip_code="94110")
+    data = b"date,hcpcs,modifiers\n2025-11-03,20610,\n2025-11-03,20610,59\n"
+    added = importer.commit_import(db, user, "plain.csv", data, catalog, today=TODAY)
+    assert added[0].encounter != added[1].encounter
+    assert added[0].wrvu == added[1].wrvu is not None
+    # and they never join a line already logged that day
+    logged = entries.create_entry(db, user, LineSpec(date(2025, 11, 5), "20610", (), 1, "11"), catalog)
+    more = importer.commit_import(
+        db, user, "more.csv", b"date,hcpcs\n2025-11-05,20610\n", catalog, today=TODAY
+    )
+    db.refresh(logged)
+    assert more[0].encounter != logged.encounter and more[0].wrvu == logged.wrvu
+
+
+def test_xlsx_numeric_encounter_cells_group_like_text(
+    db: Session, make_user: Callable[..., User], catalog: Catalog
+) -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["date", "hcpcs", "visit"])
+    sheet.append([datetime(2025, 11, 3), "20610", 12])
+    sheet.append([datetime(2025, 11, 3), "20611", 12.0])
+    sheet.append([datetime(2025, 11, 3), "20610", 13])
+    buf = io.BytesIO()
+    book.save(buf)
+    added = importer.commit_import(db, make_user(), "v.xlsx", buf.getvalue(), catalog, today=TODAY)
+    assert added[0].encounter == added[1].encounter != added[2].encounter

@@ -8,11 +8,12 @@ import pytest
 from sqlalchemy import inspect, text
 
 from fixtures_tracker import create_pg_database, drop_pg_database
-from openrvu.tracker import totals
+from openrvu.tracker import entries, totals
+from openrvu.tracker.catalog import Catalog, LineSpec
 from openrvu.tracker.db import current_revision, make_engine, migrate, schema_differences, session_factory
-from openrvu.tracker.models import Base, DayCodeTotal
+from openrvu.tracker.models import Base, DayCodeTotal, LogEntry, User
 
-HEAD = "0003"
+HEAD = "0004"
 
 
 @pytest.fixture()
@@ -82,6 +83,48 @@ def test_0002_backfills_dashboard_totals_from_existing_lines(empty_url: str) -> 
             ("99213", 2, 26000, 9000, 1),
             ("20610", 1, 7900, 6340, 1),
         ]
+    engine.dispose()
+
+
+def test_0004_keeps_lines_logged_before_encounters_as_one_group_per_date(
+    empty_url: str, catalog: Catalog
+) -> None:
+    migrate(empty_url, "0003")
+    engine = make_engine(empty_url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO users (id, email, password_hash, role, is_active, created_at, default_pos,"
+                " provider_kind, fte, contract, log_version) VALUES (1, 'a@example.org', 'x', 'admin', true,"
+                " '2025-01-01 00:00:00', '11', 'physician', '1.0', '{}', 0)"
+            )
+        )
+        for i, mods in enumerate(["", "59"]):
+            conn.execute(
+                text(
+                    "INSERT INTO log_entries (id, user_id, date_of_service, hcpcs, modifiers, units, pos,"
+                    " source, created_at, updated_at) VALUES (:id, 1, '2025-11-03', '20610', :mods, 1, '11',"
+                    " 'web', '2025-01-01 00:00:00', '2025-01-01 00:00:00')"
+                ),
+                {"id": i + 1, "mods": mods},
+            )
+    engine.dispose()
+    migrate(empty_url)
+    assert current_revision(empty_url) == HEAD
+    engine = make_engine(empty_url)
+    with session_factory(engine)() as session:
+        old = session.query(LogEntry).order_by(LogEntry.id).all()
+        assert [e.encounter for e in old] == [None, None]  # nothing invented for the past
+        user = session.get(User, 1)
+        assert user is not None
+        assert entries.reprice_all(session, user, catalog) == 2
+        day = old[0].date_of_service
+        whole_day = catalog.price_day(
+            [LineSpec(day, "20610", (m,) if m else (), 1, "11") for m in ("", "59")], user
+        )
+        assert [e.wrvu_e4 for e in old] == [int(p.wrvu * 10_000) for p in whole_day if p.wrvu is not None]
+        assert old[1].wrvu_e4 is not None and old[0].wrvu_e4 is not None and old[1].wrvu_e4 < old[0].wrvu_e4
+        assert totals.check_user(session, 1)
     engine.dispose()
 
 

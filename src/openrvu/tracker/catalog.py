@@ -4,9 +4,10 @@ A ``Catalog`` wraps a reference database (``openrvu.reference.db.ReferenceDB``) 
 service (``openrvu.pricing.service.PricingService``). It is long-lived (one per app): the pricing
 service caches the RVU rows it has read.
 
-The lines of one user on one date form one encounter (multiple-procedure ranking, bilateral rules),
-so lines are always priced a day at a time. A user without a ZIP or locality is priced at national
-amounts (every GPCI 1.000), and the note on the line says so.
+The lines of one encounter (one user, one date, one encounter token: see ``entries``) are priced
+together (multiple-procedure ranking, bilateral rules), never the lines of other patients that day.
+A user without a ZIP or locality is priced at national amounts (every GPCI 1.000), and the note on
+the line says so.
 """
 
 from __future__ import annotations
@@ -127,7 +128,8 @@ class Catalog:
         return self.price_day([spec], user)[0]
 
     def price_day(self, specs: Sequence[LineSpec], user: User) -> list[LinePrice]:
-        """Price the lines of one date as one encounter; raises the tracker error of the first bad line."""
+        """Price the lines of one encounter (all of one date) together; raises the tracker error of the
+        first bad line. The caller chooses the group: ``entries.encounter_groups``."""
         if not specs:
             return []
         day = specs[0].date_of_service
@@ -149,7 +151,7 @@ class Catalog:
         return [_line_price(p, note) for p in result.lines]
 
     def price_day_lenient(self, specs: Sequence[LineSpec], user: User) -> list[LinePrice]:
-        """Price a day; if it fails as a whole (data changed since logging), price each line alone.
+        """Price an encounter; if it fails as a whole (data changed since logging), price each line alone.
 
         A line that still cannot be priced keeps no figures and says why in its note: it is never lost.
         """

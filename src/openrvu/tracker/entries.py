@@ -1,13 +1,20 @@
 """Log lines: idempotent create, owner-only read, edit and delete with a before/after audit trail.
 
 A user only ever sees their own lines: another user's line id answers ``NotFound`` (never
-"forbidden", which would confirm that the id exists). Every write re-prices the whole day of the
-lines it touches, because the lines of one date form one encounter.
+"forbidden", which would confirm that the id exists).
+
+Encounters: a clinician logs many patients a day, so the pricing group is (user, date, encounter),
+where ``encounter`` is an opaque random token (``new_encounter``), never patient data. A new line is
+its own encounter unless it joins one (a token, or "same patient as my last line" on that date).
+Lines logged before encounters existed have no token: all of them on a date stay one group, as they
+were priced when logged. Every write re-prices the dates it touches, group by group.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -30,6 +37,7 @@ MAX_UNITS = 999
 MAX_FUTURE = timedelta(days=1)  # a clinician's "today" may be tomorrow in UTC
 _HCPCS = re.compile(r"^[0-9A-Z]{5}$")
 _KEY = re.compile(r"^[\x21-\x7e]{1,64}$")
+_ENCOUNTER = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,10 +105,69 @@ def snapshot(entry: LogEntry) -> dict[str, Any]:
         "modifiers": entry.modifier_list,
         "units": entry.units,
         "pos": entry.pos,
+        "encounter": entry.encounter,
         "release": entry.release,
         "wrvu": None if entry.wrvu is None else str(entry.wrvu),
         "allowed": None if entry.allowed is None else str(entry.allowed),
     }
+
+
+def new_encounter() -> str:
+    """A fresh opaque encounter token (22 URL-safe characters, 128 random bits)."""
+    return secrets.token_urlsafe(16)
+
+
+def batch_encounter(key: str | None) -> str:
+    """The encounter of lines logged together (a template) under one idempotency key: derived from the
+    key, so a retry after a half-logged batch joins the same encounter; a fresh token without a key."""
+    if not key:
+        return new_encounter()
+    return hashlib.sha256(f"batch:{key}".encode()).hexdigest()[:32]
+
+
+def check_encounter(value: str) -> str:
+    """A client's encounter token, checked; ``InvalidInput`` on field ``encounter`` otherwise."""
+    if not _ENCOUNTER.match(value):
+        raise InvalidInput(
+            "encounter", "1 to 32 letters, digits, '-' or '_' (an opaque token)", code="bad_encounter"
+        )
+    return value
+
+
+def last_encounter(session: Session, user: User, day: date) -> tuple[bool, str | None]:
+    """Whether the user logged a line on ``day``, and the encounter of the latest one (None: legacy)."""
+    stmt = (
+        select(LogEntry.encounter)
+        .where(LogEntry.user_id == user.id, LogEntry.date_of_service == day)
+        .order_by(LogEntry.id.desc())
+        .limit(1)
+    )
+    row = session.execute(stmt).first()
+    return (False, None) if row is None else (True, row[0])
+
+
+def resolve_encounter(
+    session: Session, user: User, day: date, encounter: str | None, same_patient: bool
+) -> str | None:
+    """The encounter of a new line: the given token, the one of the user's latest line on ``day``
+    (``same_patient``), else a new one. Joining a line logged before encounters joins its legacy
+    (whole-day) group, so that line's price stays what it was."""
+    if same_patient and encounter:
+        raise InvalidInput(
+            "encounter", "give an encounter or ask for the same patient, not both", code="bad_encounter"
+        )
+    if encounter:
+        return check_encounter(encounter)
+    if not same_patient:
+        return new_encounter()
+    found, token = last_encounter(session, user, day)
+    if not found:
+        raise InvalidInput(
+            "same_patient",
+            f"nothing is logged on {day.isoformat()} yet: log this line as a new patient",
+            code="no_encounter",
+        )
+    return token
 
 
 def _check_key(key: str | None) -> str | None:
@@ -124,13 +191,20 @@ def create_entry(
     *,
     idempotency_key: str | None = None,
     source: str = "web",
+    encounter: str | None = None,
+    same_patient: bool = False,
 ) -> LogEntry:
-    """Log a line. With an idempotency key, a repeat (double tap, offline retry) returns the first line."""
+    """Log a line. With an idempotency key, a repeat (double tap, offline retry) returns the first line.
+
+    The line is a new encounter, or joins ``encounter`` (a token) or, with ``same_patient``, the
+    encounter of the user's latest line on its date (see ``resolve_encounter``).
+    """
     key = _check_key(idempotency_key)
     if key is not None and (existing := _by_key(session, user, key)) is not None:
         return existing
+    token = resolve_encounter(session, user, spec.date_of_service, encounter, same_patient)
     catalog.check_line(spec, user)
-    entry = new_entry(user, spec, key, source)
+    entry = new_entry(user, spec, key, source, encounter=token)
     session.add(entry)
     try:
         session.flush()
@@ -154,7 +228,7 @@ def create_entry(
     return entry
 
 
-def new_entry(user: User, spec: LineSpec, key: str | None, source: str) -> LogEntry:
+def new_entry(user: User, spec: LineSpec, key: str | None, source: str, *, encounter: str | None) -> LogEntry:
     """A new, not yet priced line object (the caller adds it and then calls ``reprice_days``)."""
     now = utcnow()
     return LogEntry(
@@ -164,6 +238,7 @@ def new_entry(user: User, spec: LineSpec, key: str | None, source: str) -> LogEn
         modifiers=",".join(spec.modifiers),
         units=spec.units,
         pos=spec.pos,
+        encounter=encounter,
         idempotency_key=key,
         source=source,
         created_at=now,
@@ -217,7 +292,7 @@ def _filtered(stmt: Any, user: User, start: date | None, end: date | None, hcpcs
 
 
 def update_entry(session: Session, user: User, entry_id: int, spec: LineSpec, catalog: Catalog) -> LogEntry:
-    """Change one of the user's lines; the audit trail keeps it before and after."""
+    """Change one of the user's lines (it keeps its encounter); the audit trail keeps before and after."""
     entry = get_entry(session, user, entry_id)
     before = snapshot(entry)
     catalog.check_line(spec, user)
@@ -281,36 +356,61 @@ def _spec(entry: LogEntry) -> LineSpec:
     return LineSpec(entry.date_of_service, entry.hcpcs, tuple(entry.modifier_list), entry.units, entry.pos)
 
 
+def encounter_groups(entries: Iterable[LogEntry]) -> list[list[LogEntry]]:
+    """The pricing groups of some lines: same date and same encounter (NULL is one legacy group per
+    date), each in the order given, the groups in order of their first line."""
+    groups: dict[tuple[date, str | None], list[LogEntry]] = {}
+    for entry in entries:
+        groups.setdefault((entry.date_of_service, entry.encounter), []).append(entry)
+    return list(groups.values())
+
+
+def _price_groups(entries: Iterable[LogEntry], user: User, catalog: Catalog) -> int:
+    count = 0
+    for group in encounter_groups(entries):
+        for entry, price in zip(
+            group, catalog.price_day_lenient([_spec(e) for e in group], user), strict=True
+        ):
+            apply_price(entry, price)
+        count += len(group)
+    return count
+
+
 def reprice_days(session: Session, user: User, catalog: Catalog, days: set[date]) -> None:
-    """Re-price whole days (a day is one encounter) and refresh their dashboard totals."""
+    """Re-price the lines of some dates, encounter by encounter, and refresh their dashboard totals."""
     for day in days:
         stmt = (
             select(LogEntry)
             .where(LogEntry.user_id == user.id, LogEntry.date_of_service == day)
             .order_by(LogEntry.id)
         )
-        entries = list(session.scalars(stmt))
-        for entry, price in zip(
-            entries, catalog.price_day_lenient([_spec(e) for e in entries], user), strict=True
-        ):
-            apply_price(entry, price)
+        _price_groups(session.scalars(stmt), user, catalog)
     totals.refresh_days(session, user.id, days)
 
 
 def reprice_all(session: Session, user: User, catalog: Catalog) -> int:
     """Re-price every line of the user (after a profile or release change); returns the line count."""
     stmt = select(LogEntry).where(LogEntry.user_id == user.id).order_by(LogEntry.date_of_service, LogEntry.id)
-    by_day: dict[date, list[LogEntry]] = {}
-    for entry in session.scalars(stmt):
-        by_day.setdefault(entry.date_of_service, []).append(entry)
-    for entries in by_day.values():
-        for entry, price in zip(
-            entries, catalog.price_day_lenient([_spec(e) for e in entries], user), strict=True
-        ):
-            apply_price(entry, price)
+    count = _price_groups(session.scalars(stmt), user, catalog)
     totals.refresh_user(session, user.id)
     session.commit()
-    return sum(len(v) for v in by_day.values())
+    return count
+
+
+def encounter_marks(entries: Sequence[LogEntry]) -> dict[int, str]:
+    """A letter per line that shares its encounter with another of ``entries`` ("A", "B", ... per date,
+    in order of appearance); lines alone in their encounter get none. Shows grouping, never patients."""
+    marks: dict[int, str] = {}
+    per_day: dict[date, int] = {}
+    for group in encounter_groups(entries):
+        if len(group) < 2:
+            continue
+        day = group[0].date_of_service
+        n = per_day.get(day, 0)
+        per_day[day] = n + 1
+        letter = chr(ord("A") + n % 26) + (str(n // 26) if n >= 26 else "")
+        marks.update((e.id, letter) for e in group)
+    return marks
 
 
 def total_wrvu(entries: Iterable[LogEntry]) -> Decimal:

@@ -2,6 +2,11 @@
 
 Exports hold what the log holds (date, code, modifiers, units, place of service, priced figures):
 no patient data. Figures are the stored per-line values, so an export re-adds to the dashboard.
+
+The ``encounter`` column holds each line's opaque token, so importing the file again groups the lines
+as the log does (the importer gives each group a fresh token). Lines logged before encounters existed
+have none and are priced as one group per date: they are written as ``whole-day``, which the importer
+groups per date the same way.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ COLUMNS = (
     "modifiers",
     "units",
     "pos",
+    "encounter",
     "release",
     "wrvu",
     "allowed",
@@ -35,6 +41,8 @@ COLUMNS = (
     "created_at",
     "updated_at",
 )
+#: The encounter written for lines logged before encounters (all of a date are one group).
+WHOLE_DAY = "whole-day"
 CPT_NOTICE = (
     "CPT is a registered trademark of the American Medical Association. CPT codes only; "
     "payment figures are estimates from the CMS Physician Fee Schedule release named on each line."
@@ -52,6 +60,7 @@ def _rows(session: Session, user: User, start: date | None, end: date | None) ->
         LogEntry.modifiers,
         LogEntry.units,
         LogEntry.pos,
+        LogEntry.encounter,
         LogEntry.release,
         LogEntry.wrvu_e4,
         LogEntry.allowed_cents,
@@ -73,6 +82,7 @@ def _rows(session: Session, user: User, start: date | None, end: date | None) ->
         mods,
         units,
         pos,
+        encounter,
         release,
         wrvu_e4,
         cents,
@@ -88,6 +98,7 @@ def _rows(session: Session, user: User, start: date | None, end: date | None) ->
             mods.replace(",", " "),
             units,
             pos,
+            encounter or WHOLE_DAY,
             release or "",
             "" if wrvu_e4 is None else f"{Decimal(wrvu_e4) / WRVU_SCALE:.2f}",
             "" if cents is None else f"{Decimal(cents) / 100:.2f}",
@@ -113,13 +124,13 @@ def export_xlsx(session: Session, user: User, *, start: date | None = None, end:
     sheet = book.create_sheet("Log")
     sheet.append(list(COLUMNS))
     for row in _rows(session, user, start, end):
-        wrvu, allowed = row[7], row[8]
+        wrvu, allowed = row[8], row[9]
         sheet.append(
             [
-                *row[:7],
+                *row[:8],
                 Decimal(str(wrvu)) if wrvu else None,
                 Decimal(str(allowed)) if allowed else None,
-                *row[9:],
+                *row[10:],
             ]
         )
     buf = io.BytesIO()

@@ -7,6 +7,15 @@ Columns are found by header name (any order, any case): date (``date``, ``date_o
 ``place_of_service``; default: the profile's). Dates as YYYY-MM-DD or MM/DD/YYYY (or Excel dates).
 Line numbers count the header as line 1, as a spreadsheet shows them.
 
+Encounters (the lines priced together: multiple-procedure ranking, bilateral pairs): an optional
+column ``encounter`` (or ``encounter_id``, ``visit``, ``visit_id``, ``case``, ``case_id``) groups the
+lines of a date that share a value into one encounter; a blank cell is a line alone. The value itself
+is never stored: each group gets a fresh random token, because an EHR encounter or case number can
+identify a patient. Without the column every line is its own encounter: nothing in such a file says
+which lines were one patient, and pricing two patients' procedures together would cut the credit of
+all but one (the whole-date rule of earlier versions did); group them with the column to rank them.
+Imported lines never join the encounters already in the log.
+
 Each line's idempotency key is derived from the file's content and the line number, so committing
 the same file twice (a double click, a retry) adds nothing the second time.
 """
@@ -28,7 +37,7 @@ from sqlalchemy.orm import Session
 
 from openrvu.tracker import audit
 from openrvu.tracker.catalog import Catalog, LineSpec
-from openrvu.tracker.entries import EntryForm, new_entry, parse_entry, reprice_days, snapshot
+from openrvu.tracker.entries import EntryForm, new_encounter, new_entry, parse_entry, reprice_days, snapshot
 from openrvu.tracker.errors import FormErrors, ImportLineError, ImportRejected, InvalidInput
 from openrvu.tracker.models import AuditLog, LogEntry, User, utcnow
 
@@ -40,19 +49,23 @@ ALIASES = {
     "modifiers": ("modifiers", "modifier", "mods", "mod"),
     "units": ("units", "unit", "qty", "quantity"),
     "pos": ("pos", "place_of_service", "place of service"),
+    "encounter": ("encounter", "encounter_id", "encounter id", "visit", "visit_id", "case", "case_id"),
 }
 _SPLIT_MODS = tuple(f"modifier{i}" for i in range(1, 5)) + tuple(f"modifier {i}" for i in range(1, 5))
 
 
 @dataclass(frozen=True, slots=True)
 class ImportRow:
-    """One data line of the file: its number, the parsed line when valid, and its wRVU when priced."""
+    """One data line of the file: its number, the parsed line when valid, and its wRVU when priced
+    (alone: the lines of one encounter are ranked together when committed). ``group`` numbers the
+    file's encounters (None: the line is alone); the file's own encounter value is not kept."""
 
     line: int
     spec: LineSpec | None
     wrvu: Decimal | None
     allowed: Decimal | None
     errors: tuple[ImportLineError, ...]
+    group: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +177,13 @@ def _cell(row: list[Any], index: int | tuple[int, ...] | None) -> Any:
     return row[index] if index < len(row) else None
 
 
+def _group_value(value: Any) -> str:
+    """The text of an encounter cell ('' when blank); Excel gives 12.0 for a typed 12."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value if value is not None else "").strip()
+
+
 def _units(value: Any) -> Any:
     if value in (None, ""):
         return 1
@@ -184,6 +204,7 @@ def preview_import(
     cols = _columns(header)
     out: list[ImportRow] = []
     errors: list[ImportLineError] = []
+    groups: dict[tuple[date, str], int] = {}
     for number, row in enumerate(rows, start=2):
         if not any(v not in (None, "") for v in row):
             continue
@@ -213,7 +234,11 @@ def preview_import(
             line_errors = [ImportLineError(number, _column(exc.field), exc.message, code=exc.code)]
             spec = None
         errors.extend(line_errors)
-        out.append(ImportRow(number, spec, wrvu, allowed, tuple(line_errors)))
+        group = None
+        value = _group_value(_cell(row, cols.get("encounter")))
+        if spec is not None and value:
+            group = groups.setdefault((spec.date_of_service, value), len(groups))
+        out.append(ImportRow(number, spec, wrvu, allowed, tuple(line_errors), group))
     keys = [_key(digest, r.line) for r in out]
     existing = (
         set(
@@ -256,13 +281,15 @@ def commit_import(
             )
         )
     )
+    tokens: dict[int, str] = {}  # the file's encounter groups -> fresh tokens (never the file's values)
     try:
         added = []
         for row in preview.rows:
             key = _key(preview.digest, row.line)
             if key in done or row.spec is None:
                 continue
-            entry = new_entry(user, row.spec, key, "import")
+            token = new_encounter() if row.group is None else tokens.setdefault(row.group, new_encounter())
+            entry = new_entry(user, row.spec, key, "import", encounter=token)
             session.add(entry)
             added.append(entry)
         session.flush()

@@ -3,6 +3,11 @@
 No table holds patient data: a log line is a date, a code, modifiers, units and a place of service,
 and there is no free-text field that would invite PHI.
 
+A line's ``encounter`` is an opaque random token (never a patient or EHR number): the lines of one user
+that share a date and a token were done at one encounter (one patient) and are priced together
+(multiple-procedure ranking, bilateral pairs, imaging families). Lines logged before encounters
+existed have none (NULL): all such lines of a date still form one group, as they were priced then.
+
 Priced figures are stored on each log line (``release``, ``wrvu_e4``, ``allowed_cents``) so that the
 dashboard sums in SQL; they are recomputed whenever the line, its day or the profile changes.
 ``wrvu_e4`` is the wRVU credit in ten-thousandths (integer: exact sums on both backends), and
@@ -162,6 +167,8 @@ class LogEntry(Base):
     modifiers: Mapped[str] = mapped_column(String(16), default="")  # "26,59": up to 4, comma separated
     units: Mapped[int] = mapped_column(Integer, default=1)
     pos: Mapped[str] = mapped_column(String(2))
+    # opaque token grouping the lines of one encounter on a date; NULL: logged before encounters
+    encounter: Mapped[str | None] = mapped_column(String(32))
     idempotency_key: Mapped[str | None] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(String(16), default="web")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

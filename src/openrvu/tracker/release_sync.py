@@ -4,8 +4,9 @@ A line is priced when it is logged, with the release in force on its date of ser
 quarter's release is not loaded yet, the nearest release of the year). When CMS's next quarterly release
 is loaded afterwards, lines dated on or after its effective date must move to it, or the log keeps
 figures from a superseded release. ``sync_releases`` finds exactly those days (stored release differs
-from the release in force now) and re-prices them whole, since a day is one encounter; every line whose
-figures change gets an audit row (actor: none, the system), so the change is traceable.
+from the release in force now) and re-prices every encounter of those dates (``reprice_days`` groups
+them by encounter; an encounter lies on one date, so none is left half-moved); every line whose figures
+change gets an audit row (actor: none, the system), so the change is traceable.
 """
 
 from __future__ import annotations
