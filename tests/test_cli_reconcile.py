@@ -19,6 +19,7 @@ from openrvu.reference.db import ReferenceDB
 from openrvu.tracker import accounts
 from openrvu.tracker.catalog import Catalog
 from openrvu.tracker.db import make_engine, migrate, session_factory
+from openrvu.tracker.models import User
 from test_tracker_reconcile import build_scenario
 
 runner = CliRunner()
@@ -121,3 +122,17 @@ def test_provider_option_checks_attribution(home_with_log: tuple[Path, Path], tm
     assert found == {("99214", "credited_to_another"), ("99213", "matched")}
     unknown = runner.invoke(app, ["reconcile", str(group), "--provider", "SOMEONE"])
     assert unknown.exit_code == 2 and "it lists: SYNTHETIC DR B, SYNTHETIC ME" in unknown.output
+
+
+def test_two_accounts_need_user(home_with_log: tuple[Path, Path]) -> None:
+    home, report = home_with_log
+    engine = make_engine(f"sqlite:///{home / 'openrvu.sqlite'}")
+    with session_factory(engine)() as session:
+        admin = session.query(User).one()
+        accounts.set_signup_mode(session, admin, "open")
+        accounts.sign_up(session, "second@example.org", "correct horse battery")
+    engine.dispose()
+    result = runner.invoke(app, ["reconcile", str(report)])
+    assert result.exit_code == 2 and "2 accounts" in result.output and "--user" in result.output
+    other = runner.invoke(app, ["reconcile", str(report), "--user", "second@example.org", "--json"])
+    assert other.exit_code == 0 and json.loads(other.output)["totals"]["logged_wrvu"] == "0"
