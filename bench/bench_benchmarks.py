@@ -67,6 +67,7 @@ def _build(reference_path: Path, csv_path: Path, bench_dir: Path) -> dict[str, A
     from openrvu.benchmarks.build import build
 
     name, work = _release(reference_path)
+    load_before = os.getloadavg()[0]
     started, cpu = time.perf_counter(), _cpu_s()
     result = build(
         [csv_path],
@@ -80,6 +81,7 @@ def _build(reference_path: Path, csv_path: Path, bench_dir: Path) -> dict[str, A
         "seconds": time.perf_counter() - started,
         "cpu_s": _cpu_s() - cpu,
         "load": os.getloadavg()[0],
+        "load_before": load_before,
         "timings": result.timings,
         "providers": result.meta.providers,
         "lines": result.meta.lines,
@@ -95,6 +97,7 @@ def _pandas(reference_path: Path, csv_path: Path) -> dict[str, Any]:
     import pandas as pd
 
     _name, work = _release(reference_path)
+    load_before = os.getloadavg()[0]
     started, cpu = time.perf_counter(), _cpu_s()
     frame = pd.read_csv(
         csv_path,
@@ -126,6 +129,7 @@ def _pandas(reference_path: Path, csv_path: Path) -> dict[str, Any]:
         "seconds": time.perf_counter() - started,
         "cpu_s": _cpu_s() - cpu,
         "load": os.getloadavg()[0],
+        "load_before": load_before,
         "p50": {k: v[50] for k, v in quantiles.items()},
         "peak_mb": _peak_mb(),
     }
@@ -170,6 +174,20 @@ def _query(build_path: Path) -> dict[str, Any]:
         "scan_ms": scan_ms,
         "quantile_p50": quantile_p50,
     }
+
+
+def _stages(timings: dict[str, float]) -> str:
+    """The build's stages and SQL steps as 'name wall/CPU s', the costliest steps first."""
+    stages = [k[: -len("_cpu_s")] for k in timings if k.endswith("_cpu_s")]
+    main = [s for s in stages if not s.startswith("step.")]
+    steps = sorted((s for s in stages if s.startswith("step.")), key=lambda s: -timings[f"{s}_cpu_s"])
+
+    def show(names: list[str]) -> str:
+        return ", ".join(
+            f"{n.removeprefix('step.')} {timings[n + '_s']:.1f}/{timings[n + '_cpu_s']:.1f}" for n in names
+        )
+
+    return f"  stages, wall/CPU s: {show(main)}\n  SQL steps, wall/CPU s: {show(steps)}"
 
 
 def _child(target: str, args: tuple[Any, ...], queue: Any) -> None:
@@ -221,18 +239,19 @@ def main() -> None:
         )
         csv_path = Path(made["path"])
         built = _run("_build", reference, csv_path, tmp / "benchmarks")
-        steps = ", ".join(f"{k} {v:.1f}" for k, v in built["timings"].items())
         print(
-            f"DuckDB build ({THREADS} threads, memory_limit {DUCKDB_MEMORY}): {built['seconds']:.1f} s "
-            f"[{steps}], CPU {built['cpu_s']:.1f} s, peak RSS {built['peak_mb']:,.0f} MB, "
-            f"1-min load average at the end {built['load']:.1f} (targets: < 60 s, < 4,096 MB)",
+            f"DuckDB build ({THREADS} threads, memory_limit {DUCKDB_MEMORY}): {built['seconds']:.1f} s, "
+            f"CPU {built['cpu_s']:.1f} s, peak RSS {built['peak_mb']:,.0f} MB, "
+            f"1-min load average {built['load_before']:.1f} before, {built['load']:.1f} after "
+            "(targets: < 60 s, < 4,096 MB)",
             flush=True,
         )
+        print(_stages(built["timings"]), flush=True)
         panda = _run("_pandas", reference, csv_path)
         print(
             f"pandas, same aggregation from the same CSV: {panda['seconds']:.1f} s, "
-            f"CPU {panda['cpu_s']:.1f} s, "
-            f"peak RSS {panda['peak_mb']:,.0f} MB, load {panda['load']:.1f}",
+            f"CPU {panda['cpu_s']:.1f} s, peak RSS {panda['peak_mb']:,.0f} MB, "
+            f"load {panda['load_before']:.1f} before, {panda['load']:.1f} after",
             flush=True,
         )
         print(

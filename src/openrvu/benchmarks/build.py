@@ -49,7 +49,27 @@ INPUT_NAMES: dict[str, str] = {
 class BuildResult:
     path: Path  # the folder the year's link now points to
     meta: BuildMeta
+    # Wall seconds of each stage (``<stage>_s``) and CPU seconds of this process in it, all threads
+    # (``<stage>_cpu_s``; DuckDB's threads, not a Spark JVM's): csv_to_parquet, sql (and ``step.<name>``
+    # for each SQL step), write.
     timings: dict[str, float] = field(default_factory=dict)
+
+
+class _Stopwatch:
+    """Wall and process CPU time of a stage, added to ``timings`` (CPU shows the cost on a shared machine)."""
+
+    def __init__(self, timings: dict[str, float], stage: str) -> None:
+        self.timings = timings
+        self.stage = stage
+
+    def __enter__(self) -> _Stopwatch:
+        self.wall = time.perf_counter()
+        self.cpu = time.process_time()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.timings[f"{self.stage}_s"] = time.perf_counter() - self.wall
+        self.timings[f"{self.stage}_cpu_s"] = time.process_time() - self.cpu
 
 
 def build(
@@ -88,9 +108,8 @@ def build(
     tmp.mkdir(parents=True)
     timings: dict[str, float] = {}
     try:
-        started = time.perf_counter()
-        parquet = convert_to_parquet(checked, tmp, threads=threads, memory_limit=memory_limit, say=say)
-        timings["csv_to_parquet_s"] = time.perf_counter() - started
+        with _Stopwatch(timings, "csv_to_parquet"):
+            parquet = convert_to_parquet(checked, tmp, threads=threads, memory_limit=memory_limit, say=say)
         meta = BuildMeta(
             data_year=data_year,
             release=release,
@@ -100,25 +119,25 @@ def build(
             inputs=[f.describe() for f in checked],
             category_source=CATEGORY_SOURCE,
         )
-        started = time.perf_counter()
-        eng: Engine
-        if engine == "duckdb":
-            eng = DuckDBEngine(tmp, threads=threads, memory_limit=memory_limit)
-        elif engine == "spark":
-            eng = SparkEngine(tmp, master=spark_master, session=spark_session)
-        else:
-            raise BenchmarkInputError("(engine)", f"unknown engine {engine!r}", expected="duckdb or spark")
-        try:
-            outputs = run_steps(eng, parquet, work, category_name, say=say)
-        finally:
-            eng.close()
-        timings["sql_s"] = time.perf_counter() - started
-        started = time.perf_counter()
-        _fill_meta(meta, outputs.pop("input_summary"))
-        if meta.providers == 0:
-            raise BenchmarkInputError(checked[0].path, "no rows to build from")
-        write_outputs(tmp, outputs, meta)
-        timings["write_s"] = time.perf_counter() - started
+        with _Stopwatch(timings, "sql"):
+            eng: Engine
+            if engine == "duckdb":
+                eng = DuckDBEngine(tmp, threads=threads, memory_limit=memory_limit)
+            elif engine == "spark":
+                eng = SparkEngine(tmp, master=spark_master, session=spark_session)
+            else:
+                raise BenchmarkInputError(
+                    "(engine)", f"unknown engine {engine!r}", expected="duckdb or spark"
+                )
+            try:
+                outputs = run_steps(eng, parquet, work, category_name, say=say, timings=timings)
+            finally:
+                eng.close()
+        with _Stopwatch(timings, "write"):
+            _fill_meta(meta, outputs.pop("input_summary"))
+            if meta.providers == 0:
+                raise BenchmarkInputError(checked[0].path, "no rows to build from")
+            write_outputs(tmp, outputs, meta)
         for leftover in ("work.duckdb", "work.duckdb.wal", "spill", "spark-steps", "spark-inputs"):
             target = tmp / leftover
             if target.is_dir():
@@ -187,8 +206,13 @@ def run_steps(
     category_of: Callable[[str], str],
     *,
     say: Callable[[str], None] = lambda _m: None,
+    timings: dict[str, float] | None = None,
 ) -> dict[str, pa.Table]:
-    """Register the inputs and run every SQL step; return the output tables (sorted, engine-independent)."""
+    """Register the inputs and run every SQL step; return the output tables (sorted, engine-independent).
+
+    With ``timings``, each step's wall and CPU seconds are added to it as ``step.<name>_s``/``_cpu_s``.
+    """
+    clocks: dict[str, float] = {} if timings is None else timings
     eng.register_parquet("services", parquet)
     codes = sorted(work)
     eng.register_arrow(
@@ -222,9 +246,10 @@ def run_steps(
     outputs: dict[str, pa.Table] = {}
     for step in STEPS:
         say(f"{eng.name}: {step.name}")
-        eng.run(step)
-        if step.output:
-            outputs[step.name] = eng.fetch(step.name, step.order_by)
+        with _Stopwatch(clocks, f"step.{step.name}"):
+            eng.run(step)
+            if step.output:
+                outputs[step.name] = eng.fetch(step.name, step.order_by)
     return outputs
 
 
