@@ -201,6 +201,8 @@ def test_xlsx_report_with_aliases_split_modifiers_and_posting_dates(
     book = Workbook()
     sheet = book.active
     assert sheet is not None
+    sheet.append(["SYNTHETIC Productivity report, Q3 2026"])  # a title and a blank line above the header
+    sheet.append([])
     sheet.append(["Posting Date", "Procedure Code", "Mod 1", "Mod 2", "Qty", "Work RVU", "Patient MRN"])
     sheet.append([datetime(2026, 8, 4), 20610, "RT", None, 1.0, float(a.wrvu or 0), "SYN-1"])
     sheet.append([datetime(2026, 8, 4), "71046", "26", "", 1, float(b.wrvu or 0), "SYN-2"])
@@ -213,6 +215,8 @@ def test_xlsx_report_with_aliases_split_modifiers_and_posting_dates(
         (reconcile.MATCHED, "date+code+modifiers"),
     ]
     assert result.difference == 0 and result.report.patient_data_columns == ("Patient MRN",)
+    assert result.report.header_line == 3 and [f.report.line for f in result.findings if f.report] == [4, 5]
+    assert any("header is line 3" in n for n in result.notes)
 
 
 def test_period_limits_both_sides_and_the_rate_can_be_given(
@@ -263,6 +267,7 @@ def test_csv_and_xlsx_exports_re_add_to_the_difference_without_patient_data(
         (b"", 1, "header"),
         (b"Date,CPT\n2026-08-03,99213\n", 1, "header"),
         (b"Date,CPT,wRVU\n", 2, "file"),
+        (b"Report run 2026-09-01\n\nDate,CPT,wRVU\n2026-08-03,99213,x\n", 4, "wRVU"),
         (b"Date,CPT,wRVU\n2026-02-30,99213,1.3\n", 2, "Date"),
         (b"Date,CPT,wRVU\n2026-08-03,9921,1.3\n", 2, "CPT"),
         (b"Date,CPT,wRVU\n2026-08-03,99213,lots\n", 2, "wRVU"),
@@ -280,6 +285,14 @@ def test_bad_reports_are_refused_with_line_and_column(data: bytes, line: int, co
     with pytest.raises(ReportRejected) as info:
         parse_report("report.csv", data)
     assert [(e.line, e.column) for e in info.value.errors] == [(line, column)]
+
+
+def test_per_unit_figure_is_recognised(db: Session, make_user: Callable[..., User], catalog: Catalog) -> None:
+    user = make_user()
+    log(db, user, catalog, "2026-08-10", "97110", units=3)
+    data = f"Date,CPT,Units,wRVU\n2026-08-10,97110,3,{work(catalog, '97110')}\n".encode()
+    (finding,) = reconcile.reconcile(db, user, catalog, "r.csv", data).findings
+    assert finding.category == reconcile.DIFFERS and "credit of one unit of 3" in finding.explanation
 
 
 def test_an_error_message_never_quotes_a_patient_data_cell() -> None:

@@ -395,6 +395,8 @@ def _notes(report: EmployerReport, outside: int, reversals: int, rate: Decimal |
         notes.append("other columns not used: " + ", ".join(report.ignored_columns))
     if report.dates_are_posting_dates:
         notes.append("the report has posting dates, not dates of service: lines a day apart still match")
+    if report.header_line > 1:
+        notes.append(f"the header is line {report.header_line}; the line(s) above it were skipped")
     if report.summary_lines:
         notes.append(f"{report.summary_lines} subtotal/total line(s) without a date and a code were skipped")
     if outside:

@@ -98,6 +98,8 @@ class Explainer:
             per_unit = log.wrvu / log.units
             if same(per_unit * r.units, r.wrvu):
                 yield f"units differ: the report credits {r.units} unit(s), your log has {log.units}"
+        if log.units > 1 and same(log.wrvu / log.units, r.wrvu):
+            yield f"the report's figure is the credit of one unit of {log.units}: a per-unit wRVU column?"
         for release in self._other_releases(log):
             if not self._work_differs(log, release):
                 continue  # the same work RVU in both releases: re-pricing cannot give another credit

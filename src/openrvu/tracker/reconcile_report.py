@@ -17,6 +17,7 @@ header being line 1 as a spreadsheet shows it); nothing is ever written to the d
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -27,6 +28,7 @@ from openrvu.tracker.errors import ImportLineError, ImportRejected, TrackerError
 from openrvu.tracker.importer import MAX_LINES, _date, _read_rows
 
 MAX_ERRORS = 100
+HEADER_SEARCH = 20
 _MAX_UNITS = 9999
 _MAX_WRVU = Decimal(100_000)  # far above any line; bounds keep Decimal arithmetic exact and finite
 _MAX_PAID = Decimal(1_000_000_000)
@@ -117,6 +119,7 @@ class EmployerReport:
     ignored_columns: tuple[str, ...]
     summary_lines: int  # lines without a date and a code (subtotals, totals): skipped
     dates_are_posting_dates: bool
+    header_line: int = 1  # lines above it (a title, the run date) were skipped
 
     @property
     def providers(self) -> tuple[str, ...]:
@@ -129,7 +132,7 @@ def norm_header(value: Any) -> str:
     return re.sub(r"[^a-z0-9]+", " ", str(value or "").lower()).strip()
 
 
-def _find_columns(header: list[Any]) -> tuple[dict[str, int | tuple[int, ...]], EmployerReportColumns]:
+def _find_columns(header: list[Any]) -> tuple[dict[str, int | tuple[int, ...]], Columns]:
     names = [norm_header(h) for h in header]
     found: dict[str, int | tuple[int, ...]] = {}
     for key, aliases in ALIASES.items():
@@ -160,11 +163,11 @@ def _find_columns(header: list[Any]) -> tuple[dict[str, int | tuple[int, ...]], 
     columns = {
         k: " + ".join(shown[i] for i in v) if isinstance(v, tuple) else shown[v] for k, v in found.items()
     }
-    return found, EmployerReportColumns(columns, patient, ignored, posting)
+    return found, Columns(columns, patient, ignored, posting)
 
 
 @dataclass(frozen=True, slots=True)
-class EmployerReportColumns:
+class Columns:
     """Which header feeds each field, and which headers are left unread."""
 
     used: dict[str, str]
@@ -226,16 +229,29 @@ def parse_report(filename: str, data: bytes) -> EmployerReport:
         raise ReportRejected(exc.errors) from None
 
 
+def _header(rows: Iterator[tuple[int, list[Any]]]) -> tuple[int, dict[str, int | tuple[int, ...]], Columns]:
+    """The header line: the first line naming the required columns, within the first ``HEADER_SEARCH``
+    lines (exports often start with a title or the run date). Else the first non-blank line's error."""
+    first: ReportRejected | None = None
+    for number, row in rows:
+        if all(_blank(h) for h in row):
+            continue
+        try:
+            return (number, *_find_columns(list(row)))
+        except ReportRejected as exc:
+            first = first or exc
+        if number >= HEADER_SEARCH:
+            break
+    raise first or ReportRejected([ImportLineError(1, "header", "the file is empty: expected a header line")])
+
+
 def _parse(filename: str, data: bytes) -> EmployerReport:
-    rows = _read_rows(filename, data)
-    header = next(rows, None)
-    if header is None or all(_blank(h) for h in header):
-        raise ReportRejected([ImportLineError(1, "header", "the file is empty: expected a header line")])
-    cols, info = _find_columns(list(header))
+    rows = enumerate(_read_rows(filename, data), start=1)
+    header_line, cols, info = _header(rows)
     lines: list[ReportLine] = []
     errors: list[ImportLineError] = []
     summary = 0
-    for number, row in enumerate(rows, start=2):
+    for number, row in rows:
         if all(_blank(v) for v in row):
             continue
         if len(lines) >= MAX_LINES:
@@ -252,9 +268,18 @@ def _parse(filename: str, data: bytes) -> EmployerReport:
     if errors:
         raise ReportRejected(errors)
     if not lines:
-        raise ReportRejected([ImportLineError(2, "file", "the report has a header but no lines")])
+        raise ReportRejected(
+            [ImportLineError(header_line + 1, "file", "the report has a header but no lines")]
+        )
     return EmployerReport(
-        filename, tuple(lines), info.used, info.patient_data, info.ignored, summary, info.posting_dates
+        filename,
+        tuple(lines),
+        info.used,
+        info.patient_data,
+        info.ignored,
+        summary,
+        info.posting_dates,
+        header_line,
     )
 
 
