@@ -72,11 +72,13 @@ def test_plan_with_a_pay_target_under_a_contract_file(home: Path, tmp_path: Path
     contract = tmp_path / "c.toml"
     contract.write_text("threshold = 100\ntiers = [ { from = 0, rate = 40 }, { from = 150, rate = 50 } ]\n")
     result = run("plan", "--target-pay", "4500", "--done", "120", "--days", "10", "--contract", str(contract),
-                 "--date", "2026-11-03", "20610")  # fmt: skip
+                 "--date", "2026-11-03", "--bonus", "1000", "20610")  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "To reach 200.00 wRVU" in result.output
-    assert "the target brings $3,700.00 more" in result.output
+    assert "the wRVU left bring $3,700.00 more" in result.output
     assert "150.00 to 200.00 wRVU: 50.00 x $50.00 = $2,500.00" in result.output
+    assert "Bonus $1,000.00 on reaching the target." in result.output
+    assert "In all the target brings $4,700.00." in result.output
 
 
 @pytest.mark.parametrize(

@@ -99,6 +99,20 @@ def test_a_pay_target_is_turned_into_wrvu_and_the_money_explained() -> None:
         D("3700.00"),
     )
     assert [s.amount for s in plan.money.segments] == [D("1200.00"), D("2500.00")]
+    assert plan.brings == D("3700.00") and plan.bonus == 0
+
+
+def test_a_bonus_on_reaching_the_target_adds_to_what_it_brings() -> None:
+    """Done 120, target 200 at the tiered contract: 3,700 for the wRVU + a 1,000 bonus = 4,700; once
+    the target is reached the bonus is no longer brought by the plan."""
+    code = [PlanCode("20610", D("2.00"))]
+    plan = reverse_plan(code, done=D(120), target_wrvu=D(200), weeks=D(2), contract=TIERED, bonus=D(1000))
+    assert (plan.bonus, plan.brings) == (D(1000), D("4700.00"))
+    assert "Bonus $1,000.00 on reaching the target." in plan.steps
+    assert plan.steps[-1] == "In all the target brings $4,700.00."
+    reached = reverse_plan(code, done=D(250), target_wrvu=D(200), weeks=D(2), bonus=D(1000))
+    assert (reached.bonus, reached.brings) == (D(0), D("0.00"))
+    assert "Bonus $1,000.00 already earned: the target is reached." in reached.steps
 
 
 def test_a_reached_target_needs_nothing_more() -> None:

@@ -63,7 +63,7 @@ def test_htmx_gets_the_fragment_and_a_money_explanation(client: TestClient) -> N
     assert answer.status_code == 200
     assert "<html" not in answer.text and answer.text.lstrip().startswith('<div id="planner">')
     text = _text(answer.text)
-    assert "To reach 200.00 wRVU" in text and "the target brings $3,700.00 more" in text
+    assert "To reach 200.00 wRVU" in text and "the wRVU left bring $3,700.00 more" in text
     assert "120.00 to 150.00 wRVU: 30.00 x $40.00 = $1,200.00" in text
 
 

@@ -39,6 +39,7 @@ def plan(
     days: str | None = typer.Option(None, "--days", help="or clinic days left"),
     days_per_week: str = typer.Option("5", "--days-per-week", help="clinic days a week"),
     contract_file: Path | None = typer.Option(None, "--contract", help="contract TOML or JSON file"),
+    bonus: str = typer.Option("0", "--bonus", help="lump sum the contract pays on reaching the target"),
     on: str | None = typer.Option(None, "--date", help="credit at the release in force on this date (today)"),
     user: str | None = typer.Option(
         None, "--user", help="start from this account: wRVU this year, goal x FTE, contract, weeks to Dec 31"
@@ -67,6 +68,7 @@ def plan(
             if weeks_left is None and days_left is None:
                 weeks_left = Decimal((date(day.year, 12, 31) - day).days + 1) / 7
         per_week = planner.number(days_per_week, "days_per_week", above=True)
+        lump = planner.number(bonus, "bonus")
         for token in codes:
             planner.parse_plan_token(token)
         items = planner.plan_codes(_pricing(), codes, on=day, locality="national", contract=contract)
@@ -79,6 +81,7 @@ def plan(
             clinic_days=days_left,
             days_per_week=per_week,
             contract=contract,
+            bonus=lump,
         )
     except PricingError as exc:
         raise fail(str(exc)) from None

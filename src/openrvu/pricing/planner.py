@@ -244,6 +244,8 @@ class Plan:
     wrvu_per_week: Decimal
     wrvu_per_day: Decimal
     money: PayBreakdown | None
+    bonus: Decimal  # paid on reaching the target (0 when none, or when it was reached already)
+    brings: Decimal | None  # pay for the wRVU left plus the bonus; None without pay terms or bonus
     contract: str
     steps: tuple[str, ...]
 
@@ -263,6 +265,7 @@ def reverse_plan(
     clinic_days: Decimal | None = None,
     days_per_week: Decimal = Decimal(5),
     contract: Contract = DEFAULT_CONTRACT,
+    bonus: Decimal = ZERO,
 ) -> Plan:
     """How many more of each code reach the target, in the time left.
 
@@ -270,7 +273,8 @@ def reverse_plan(
     (``target_pay``, turned into the fewest wRVU that earn it). One code: ``ceil(left / wRVU each)``.
     A mix: one "mix" holds ``share`` of each code; ``mixes = left / wRVU of a mix`` and each count is
     ``ceil(mixes x share)``, so the counts keep the proportions and never fall short. Time left is
-    ``weeks`` or ``clinic_days`` (the other follows from ``days_per_week``).
+    ``weeks`` or ``clinic_days`` (the other follows from ``days_per_week``). ``bonus``: a lump sum
+    the contract pays on reaching the target, added to what the target brings.
     """
     if (target_wrvu is None) == (target_pay is None):
         raise PricingError("target: give a wRVU target or a pay target (one of them)", field="target")
@@ -354,15 +358,22 @@ def reverse_plan(
             f"from rounding up); a week: {wrvu_text(remaining / weeks)} wRVU, "
             f"a clinic day: {wrvu_text(remaining / clinic_days)}."
         )
-    money = None
-    if pays_anything(contract):
+    number(bonus, "bonus")
+    earned = bonus if remaining else ZERO
+    money, brings = None, None
+    if pays_anything(contract) or bonus:
         money = pay_between(contract, done, max(done, target))
+        brings = money.increment + earned
         steps.append(
             f"Pay for the year at {wrvu_text(done)} wRVU: {money_text(money.pay_at_start)}; at "
-            f"{wrvu_text(money.end)}: {money_text(money.pay_at_end)}; the target brings "
+            f"{wrvu_text(money.end)}: {money_text(money.pay_at_end)}; the wRVU left bring "
             f"{money_text(money.increment)} more:"
         )
         steps.extend(f"  {s.text}" for s in money.segments)
+        if bonus:
+            when = "on reaching the target" if remaining else "already earned: the target is reached"
+            steps.append(f"Bonus {money_text(bonus)} {when}.")
+        steps.append(f"In all the target brings {money_text(brings)}.")
     return Plan(
         target_wrvu=target,
         target_pay=target_pay,
@@ -375,6 +386,8 @@ def reverse_plan(
         wrvu_per_week=(remaining / weeks).quantize(CENT, rounding=ROUND_CEILING),
         wrvu_per_day=(remaining / clinic_days).quantize(CENT, rounding=ROUND_CEILING),
         money=money,
+        bonus=earned,
+        brings=brings,
         contract=contract.name,
         steps=tuple(steps),
     )
@@ -811,6 +824,8 @@ def plan_json(plan: Plan) -> dict[str, Any]:
         "wrvu_per_week": str(plan.wrvu_per_week),
         "wrvu_per_clinic_day": str(plan.wrvu_per_day),
         "money": None if plan.money is None else _breakdown_json(plan.money),
+        "bonus": f"{plan.bonus:.2f}",
+        "brings": None if plan.brings is None else f"{plan.brings:.2f}",
         "steps": list(plan.steps),
     }
 

@@ -50,6 +50,7 @@ PLAN_FIELDS = (
     "dollars_per_wrvu",
     "threshold",
     "tiers",
+    "bonus",
 )
 MAX_FIELD = 500
 LIMIT = float(planner.LIMIT)  # Query bounds are floats; every figure is checked again as a Decimal
@@ -91,6 +92,7 @@ def _plan_defaults(db: DB, user: User | None) -> tuple[dict[str, str], list[str]
         "dollars_per_wrvu": "",
         "threshold": "",
         "tiers": "",
+        "bonus": "",
     }
     notes: list[str] = []
     if user is None:
@@ -156,6 +158,7 @@ def _run_plan(request: Request, form: dict[str, str], user: User | None) -> plan
     weeks = planner.number(form["weeks"], "weeks", above=True, maximum=Decimal(520))
     per_week = planner.number(form["days_per_week"] or "5", "days_per_week", above=True, maximum=Decimal(7))
     goal = planner.number(target, "target")
+    bonus = planner.number(form["bonus"] or "0", "bonus")
     items = planner.plan_codes(
         services(request).catalog.pricing, tokens, on=_today(), locality=NATIONAL, contract=contract
     )
@@ -167,6 +170,7 @@ def _run_plan(request: Request, form: dict[str, str], user: User | None) -> plan
         weeks=weeks,
         days_per_week=per_week,
         contract=contract,
+        bonus=bonus,
     )
 
 
@@ -369,6 +373,7 @@ def api_plan(
     dollars_per_wrvu: Decimal | None = Query(None, ge=0, le=100_000),
     threshold: Decimal = Query(Decimal(0), ge=0, le=LIMIT),
     tiers: str = Query("", max_length=500, description="FROM:RATE pairs: `0:45, 6000:52`"),
+    bonus: Decimal = Query(Decimal(0), ge=0, le=LIMIT, description="lump sum paid on reaching the target"),
     on_date: date | None = Query(None, alias="date", description="credit at the release in force (today)"),
 ) -> dict[str, Any]:
     """Counts per code (rounded up), per week and clinic day, and the pay the target brings tier by tier,
@@ -400,6 +405,7 @@ def api_plan(
             clinic_days=clinic_days,
             days_per_week=days_per_week,
             contract=contract,
+            bonus=bonus,
         )
     except PricingError as exc:
         raise _invalid(exc) from None
