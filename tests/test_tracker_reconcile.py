@@ -420,3 +420,26 @@ def test_a_line_credited_to_another_clinician_is_wrong_attribution(
         reconcile.reconcile(
             db, user, catalog, "r.csv", b"Date,CPT,wRVU\n2026-08-03,99213,1.3\n", provider="X"
         )
+
+
+def test_stale_year_is_computed_per_encounter(
+    db: Session, make_user: Callable[..., User], catalog: Catalog
+) -> None:
+    """Two patients' injections on one day are two encounters: neither is ranked second, so a report
+    crediting the older release's full value to the second one is a stale year, not a reduction."""
+    from openrvu.tracker.reconcile_explain import Explainer
+
+    user = make_user()
+    code = "20610"
+    old = next(r.name for r in catalog.reference.releases() if r.name.startswith("RVU25"))
+    old_row = catalog.reference.rvu(old, code)
+    assert old_row is not None and old_row.work_rvu != work(catalog, code)
+    new_release = next(r.name for r in catalog.reference.releases() if r.name.startswith("RVU26"))
+    day = date(2026, 8, 3)
+    lines = [
+        LogLine(i, day, code, (), 1, "11", new_release, work(catalog, code), None, enc)
+        for i, enc in ((1, "synthetic-a"), (2, "synthetic-b"))
+    ]
+    report = ReportLine(2, day, code, (), 1, old_row.work_rvu)
+    reason = Explainer(catalog, user, lines).explain(report, lines[1])
+    assert f"stale fee-schedule year: that is {code}'s credit in release {old}" in reason

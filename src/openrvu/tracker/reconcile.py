@@ -147,6 +147,8 @@ def log_lines(session: Session, user: User, start: date, end: date) -> list[LogL
             e.release,
             e.wrvu,
             e.pricing_note,
+            # the encounter column, where the schema has it (lines without one form their date's group)
+            getattr(e, "encounter", None),
         )
         for e in session.scalars(stmt)
     ]

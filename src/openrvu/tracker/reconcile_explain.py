@@ -2,9 +2,10 @@
 
 For a paired report line and log line whose credits differ, the explainer tries, in order:
 
-1. units: the log's wRVU per unit times the report's units;
-2. another loaded release: the log's whole day re-priced with the contract's credit frozen to each other
-   release (the same modifiers and reductions, another year's work RVUs): a stale fee-schedule year;
+1. units: the log's wRVU per unit times the report's units (or the report shows one unit's credit);
+2. another loaded release: the log line's pricing group (its date and encounter) re-priced with the
+   contract's credit frozen to each other release (the same modifiers and reductions, another year's
+   work RVUs): a stale fee-schedule year;
 3. a standard modifier reduction or share of the code's work RVU, in the log's release and then in each
    other release (multiple procedure 50%, bilateral 150%, co-surgeon 62.5%, assistant 16%, ...), or the
    work RVU of another row of the code (-26, -TC, global);
@@ -41,6 +42,9 @@ SHARES: tuple[tuple[Decimal, str], ...] = (
 )
 
 
+_Group = tuple[date, str | None]  # (date of service, encounter): the lines the log prices together
+
+
 @dataclass(frozen=True, slots=True)
 class LogLine:
     """One of the user's log lines as a reconciliation sees it."""
@@ -54,6 +58,9 @@ class LogLine:
     release: str | None
     wrvu: Decimal | None
     note: str | None
+    encounter: str | None = (
+        None  # lines of one date and encounter are priced together (None: the date's group)
+    )
 
 
 def wrvu_text(value: Decimal) -> str:
@@ -74,10 +81,11 @@ class Explainer:
         self.user = user
         self.reference = catalog.reference
         self.releases = [r.name for r in self.reference.releases()]
-        self._days: dict[date, list[LogLine]] = {}
-        for log in logs:  # the log's order: a day is one encounter, ranked as the log ranks it
-            self._days.setdefault(log.date_of_service, []).append(log)
-        self._repriced: dict[tuple[date, str], dict[int, Decimal]] = {}
+        # the log's pricing groups, in the log's order: re-priced as the log prices them
+        self._groups: dict[_Group, list[LogLine]] = {}
+        for log in logs:
+            self._groups.setdefault((log.date_of_service, log.encounter), []).append(log)
+        self._repriced: dict[tuple[_Group, str], dict[int, Decimal]] = {}
 
     def explain(self, r: ReportLine, log: LogLine) -> str:
         """The computed reason the report's credit differs from the log's, or a plain 'no explanation'."""
@@ -147,14 +155,14 @@ class Explainer:
                 yield f"the report credits the {name} row's work RVU {other_row.work_rvu}{stale}"
 
     def _repriced_at(self, log: LogLine, release: str) -> Decimal | None:
-        """The log line's credit with the contract frozen to ``release`` (its whole day re-priced)."""
-        key = (log.date_of_service, release)
-        if key not in self._repriced:
-            self._repriced[key] = self._price_day(log.date_of_service, release)
-        return self._repriced[key].get(log.id)
+        """The log line's credit with the contract frozen to ``release`` (its whole group re-priced)."""
+        group = (log.date_of_service, log.encounter)
+        if (group, release) not in self._repriced:
+            self._repriced[(group, release)] = self._price_group(group, release)
+        return self._repriced[(group, release)].get(log.id)
 
-    def _price_day(self, day: date, release: str) -> dict[int, Decimal]:
-        lines = self._days.get(day, [])
+    def _price_group(self, group: _Group, release: str) -> dict[int, Decimal]:
+        day, lines = group[0], self._groups.get(group, [])
         contract = dataclasses.replace(user_contract(self.user), frozen_release=release)
         try:
             result = self.catalog.pricing.price(
