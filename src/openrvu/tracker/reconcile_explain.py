@@ -31,7 +31,7 @@ from openrvu.tracker.reconcile_report import ReportLine
 _CENTS = Decimal("0.01")
 #: Shares of a code's work RVU that payers and employers apply, with the rule that applies each.
 SHARES: tuple[tuple[Decimal, str], ...] = (
-    (Decimal("1"), "the full work RVU, without the reductions your contract applies"),
+    (Decimal("1"), "no reduction (the full work RVU)"),
     (Decimal("0.5"), "a 50% reduction (multiple procedure, second and later; or -52 reduced service)"),
     (Decimal("0.25"), "a 25% reduction (third and later procedure under the older 100/50/25 rule)"),
     (Decimal("1.5"), "the 150% bilateral adjustment"),
