@@ -206,16 +206,20 @@ def spark_session(master: str | None = None) -> Any:
     checked first, so an unreachable one fails at once with a clear BenchmarkInputError instead of after
     Spark's own minute of retries.
     """
+    connect = bool(master and master.startswith("sc://"))
     with warnings.catch_warnings():
-        # pyspark warns, once per process when it loads its pandas helpers, that pandas >= 3 is not fully
-        # supported. The benchmarks give Spark Parquet and take Arrow back, never pandas: load them here
-        # with that warning silenced, rather than alarm every user of --engine spark.
+        # pyspark warns, once per process when it loads its pandas helpers (and the Connect client), that
+        # pandas >= 3 is not fully supported. The benchmarks give Spark Parquet and take Arrow back, never
+        # pandas: load those modules here with that warning silenced, rather than alarm every user.
         warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas", FutureWarning)
         import pyspark.testing.utils  # noqa: F401
+
+        if connect:
+            import pyspark.sql.connect.session  # noqa: F401
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder.config("spark.sql.session.timeZone", "UTC")
-    if master and master.startswith("sc://"):
+    if master and connect:
         _check_reachable(master)
         # create(), not getOrCreate(): the latter hands back any session this process made before,
         # whatever its URL.
