@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from openrvu.pricing import planner
 from openrvu.pricing.contract import Contract, contract_from_dict
@@ -202,7 +203,8 @@ async def planner_post(request: Request, user: MaybeUser) -> Response:
     """The planner's answer for the form, or the form with an error next to the field at fault."""
     form = _form_values(await request.form(), PLAN_FIELDS)
     try:
-        plan = _run_plan(request, form, user)
+        # the codes are credited from the reference database: keep its queries off the event loop
+        plan = await run_in_threadpool(_run_plan, request, form, user)
     except PricingError as exc:
         context = {"nav": "planner", "form": form, "notes": []}
         return _page(request, "planner.html", context, _error(exc, PLAN_ERROR_FIELD))
