@@ -122,6 +122,29 @@ def test_entries_made_offline_wait_survive_a_reload_and_arrive_once_when_back_on
     assert len(_server_lines(live_server, email)) == 2
 
 
+def test_same_patient_made_offline_joins_the_line_queued_before_it(
+    context: Any, live_server: LiveServer
+) -> None:
+    page = context.new_page()
+    email = _sign_up_and_open_log(page)
+    context.set_offline(True)
+    _add(page, "20610")
+    _waiting(page, 1)
+    page.locator("label[for='f-same-patient']").click()
+    _add(page, "20610", ("59",))
+    _waiting(page, 2)
+    assert not page.locator("#f-same-patient").is_checked()  # the next line is a new patient again
+    assert "same patient" in page.locator("#outbox-lines li.queued").all_inner_texts()[1]
+    _add(page, "20610")
+    _waiting(page, 3)
+    context.set_offline(False)
+    _waiting(page, 0)
+    first, joined, other = _server_lines(live_server, email)
+    assert (first.modifiers, joined.modifiers, other.modifiers) == ("", "59", "")
+    assert first.encounter == joined.encounter != other.encounter
+    assert joined.wrvu is not None and first.wrvu == other.wrvu is not None and joined.wrvu < first.wrvu
+
+
 def test_a_lost_answer_is_resent_with_the_same_key_and_counted_once(
     context: Any, live_server: LiveServer
 ) -> None:

@@ -1,7 +1,10 @@
 """The procedure log over JSON (``/api/log``): a session cookie or an API token, else 401.
 
 The same tracker services as the pages: a POST with an ``idempotency_key`` is safe to retry (an
-offline outbox can resend it), another user's line id answers 404.
+offline outbox can resend it), another user's line id answers 404. A created line is a new encounter
+unless it names one (``encounter``, an opaque token of the caller's, returned on every line) or asks
+for ``same_patient`` (the encounter of the caller's latest line on that date): the lines of one
+encounter are priced together (multiple-procedure ranking, bilateral pairs).
 """
 
 from __future__ import annotations
@@ -36,6 +39,20 @@ class LineIn(BaseModel):
     idempotency_key: str | None = Field(
         None, max_length=64, description="Retry-safe key: a repeat returns the same line"
     )
+    encounter: str | None = Field(
+        None,
+        max_length=64,
+        description="Opaque token (1-32 of A-Z a-z 0-9 - _) grouping lines of one patient on a date; "
+        "make it up (random), never a patient, chart or EHR encounter number. Absent: a new encounter",
+        examples=["k3f9Q2"],
+    )
+    same_patient: bool = Field(
+        False, description="Join the encounter of your latest line on that date (not with encounter)"
+    )
+
+
+def _line_json(entry: Any) -> dict[str, Any]:
+    return lookups.entry_json(entry) | {"encounter": entry.encounter}
 
 
 def _invalid(exc: InvalidInput) -> HTTPException:
@@ -55,7 +72,7 @@ def list_lines(
 ) -> dict[str, Any]:
     """Lines between ``start`` and ``end`` (inclusive), optionally of one code."""
     rows = entries.list_entries(db, user, start=start, end=end, hcpcs=hcpcs, limit=limit, offset=offset)
-    return {"lines": [lookups.entry_json(e) for e in rows]}
+    return {"lines": [_line_json(e) for e in rows]}
 
 
 @router.post("", summary="Log a line (idempotent with a key)", status_code=201, responses=UNAUTHORIZED)
@@ -66,18 +83,25 @@ def create_line(request: Request, db: DB, user: ApiUser, line: LineIn) -> Any:
             user, entries.EntryForm(line.date_of_service, line.hcpcs, line.modifiers, line.units, line.pos)
         )
         entry = entries.create_entry(
-            db, user, spec, services(request).catalog, idempotency_key=line.idempotency_key, source="api"
+            db,
+            user,
+            spec,
+            services(request).catalog,
+            idempotency_key=line.idempotency_key,
+            source="api",
+            encounter=line.encounter or None,
+            same_patient=line.same_patient,
         )
     except InvalidInput as exc:
         raise _invalid(exc) from None
-    return JSONResponse(lookups.entry_json(entry), status_code=201)
+    return JSONResponse(_line_json(entry), status_code=201)
 
 
 @router.get("/{entry_id}", summary="One of the caller's lines", responses=UNAUTHORIZED)
 def get_line(db: DB, user: ApiUser, entry_id: RowId) -> dict[str, Any]:
     """A line of the caller; another user's line answers 404."""
     try:
-        return lookups.entry_json(entries.get_entry(db, user, entry_id))
+        return _line_json(entries.get_entry(db, user, entry_id))
     except NotFound:
         raise HTTPException(status_code=404, detail="no such log line") from None
 

@@ -4,6 +4,10 @@ The pages are adapters over ``openrvu.tracker`` (entries, shortcuts): the form i
 ``parse_entry``, priced and stored by ``create_entry``; every tracker error is shown next to its field
 with what the user chose kept. Each rendered form carries a fresh idempotency key, so submitting the
 same form twice (double tap, retry on bad wifi) stores one line.
+
+Each line is a new encounter (patient) unless "same patient as my last line" is ticked: then it is
+priced with the user's latest line of that date (``entries.resolve_encounter``). A template's codes are
+one encounter; an edit keeps the line's encounter. Lines that share one carry a small letter.
 """
 
 from __future__ import annotations
@@ -74,6 +78,7 @@ def _log_page(
         recent=[{"hcpcs": r.hcpcs, "modifiers": ",".join(r.modifiers)} for r in recent],
         templates=[{"t": t, "key": uuid.uuid4().hex} for t in templates],
         lines=lines,
+        marks=entries.encounter_marks(lines),
         warnings=coding.line_warnings(db, user, services(request).catalog, lines),
         flash=_flash(db, user, request.query_params.get("added"))
         or _imported(request.query_params.get("imported")),
@@ -144,8 +149,10 @@ def log_line(
     date_of_service: Text = "",
     pos: Text = "",
     idempotency_key: Annotated[str, Form(max_length=64)] = "",
+    same_patient: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:
-    """Store one line (or return the line this idempotency key already stored)."""
+    """Store one line (or return the line this idempotency key already stored): a new encounter, or
+    with ``same_patient`` the encounter of the user's latest line on its date."""
     form = _form_values(
         user,
         hcpcs=hcpcs,
@@ -154,10 +161,16 @@ def log_line(
         date_of_service=date_of_service,
         pos=pos,
         idempotency_key=idempotency_key,
+        same_patient=bool(same_patient),
     )
     try:
         entry = entries.create_entry(
-            db, user, _spec(user, form), services(request).catalog, idempotency_key=idempotency_key or None
+            db,
+            user,
+            _spec(user, form),
+            services(request).catalog,
+            idempotency_key=idempotency_key or None,
+            same_patient=form["same_patient"],
         )
     except InvalidInput as exc:
         return _log_page(request, db, user, form, _errors(exc), status=422)
@@ -190,8 +203,16 @@ def _edit_page(
         recent=[],
         entry_id=entry_id,
         history=entries.entry_history(db, user, entry_id),
+        together=_together(db, user, entry_id),
     )
     return render(request, "log_edit.html", context, status_code=status)
+
+
+def _together(db: DB, user: User, entry_id: int) -> int:
+    """How many other lines are priced with this one (same date and encounter), for the edit page."""
+    entry = _owned(db, user, entry_id)
+    day = entries.list_entries(db, user, start=entry.date_of_service, end=entry.date_of_service, limit=10_000)
+    return sum(1 for e in day if e.id != entry.id and e.encounter == entry.encounter)
 
 
 @router.get("/log/{entry_id:int}/edit", response_class=HTMLResponse)
@@ -260,7 +281,7 @@ def log_template(
     pos: Text = "",
     idempotency_key: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
-    """Log every code of a template on the chosen date."""
+    """Log every code of a template on the chosen date, as one encounter."""
     try:
         day = date.fromisoformat(date_of_service) if date_of_service else date.today()
         lines = shortcuts.log_template(
@@ -366,6 +387,7 @@ def lines_page(
     context = {
         "nav": "dashboard",
         "lines": rows,
+        "marks": entries.encounter_marks(rows),
         "warnings": coding.line_warnings(db, user, services(request).catalog, rows),
         "total": entries.total_wrvu(rows),
         "start": lo,

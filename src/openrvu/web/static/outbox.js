@@ -4,7 +4,9 @@
 // key, so a request that reached the server but whose answer was lost is never counted twice (the
 // server answers a repeated key with the line it already stored). Entries live in IndexedDB (one record
 // per key, so two tabs never overwrite each other's queue), tagged with the signed-in user; they hold
-// the log fields only (date, code, modifiers, units, place of service), never patient data.
+// the log fields only (date, code, modifiers, units, place of service, "same patient as my last line"),
+// never patient data. "Same patient" is sent as that option, not as a token: the server resolves it when
+// the entry arrives, and entries are sent oldest first, so it joins the line queued before it.
 // An entry leaves the outbox only when the server stored it (2xx) or the user discards it: a refused
 // entry (4xx) stays, marked, with the server's reason, for the user to fix or discard.
 // Without JavaScript, or without IndexedDB, the form posts as it always did.
@@ -21,7 +23,7 @@
   var RETRY_MAX_MS = 5 * 60 * 1000;
   var FIELD_NAMES = {
     hcpcs: "Code", modifiers: "Modifiers", units: "Units", date_of_service: "Date of service",
-    pos: "Place of service", idempotency_key: "Key",
+    pos: "Place of service", idempotency_key: "Key", same_patient: "Same patient", encounter: "Encounter",
   };
   var count = document.getElementById("outbox-count");
   var lines = document.getElementById("outbox-lines");
@@ -98,6 +100,7 @@
       units: el.units.value.trim(),
       pos: el.pos.value,
       date_of_service: el.date_of_service.value,
+      same_patient: !!(el.same_patient && el.same_patient.checked),
       queued_at: new Date().toISOString(),
       error: null,
     };
@@ -122,6 +125,7 @@
         modifiers: entry.modifiers,
         units: entry.units,
         pos: entry.pos || null,
+        same_patient: !!entry.same_patient,
         idempotency_key: entry.key,
       }),
     }).then(function (response) {
@@ -291,7 +295,7 @@
     code.appendChild(strong);
     var when = document.createElement("span");
     when.className = "muted small";
-    when.textContent = " " + entry.date_of_service + " · POS " + entry.pos;
+    when.textContent = " " + entry.date_of_service + " · POS " + entry.pos + (entry.same_patient ? " · same patient" : "");
     var state = document.createElement("div");
     state.className = "queued-state";
     if (entry.error) {
@@ -325,6 +329,7 @@
     el.units.value = entry.units;
     el.date_of_service.value = entry.date_of_service;
     el.pos.value = entry.pos;
+    if (el.same_patient) el.same_patient.checked = !!entry.same_patient;
     keyInput().value = entry.key;
     form.setAttribute("data-fixing", entry.key);
     say("Correct " + label(entry) + " above and log it again.");
@@ -346,6 +351,7 @@
     el.hcpcs.value = "";
     form.querySelectorAll("input[name=modifiers]").forEach(function (box) { box.checked = false; });
     el.units.value = "1";
+    if (el.same_patient) el.same_patient.checked = false;
     var picked = document.getElementById("picked-code");
     if (picked) picked.hidden = true;
     var submit = form.querySelector("button[type=submit]");
