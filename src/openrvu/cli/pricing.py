@@ -167,8 +167,10 @@ def reprice_file(
         except PricingError:
             continue
     repricer = BulkRepricer(service, releases_for(service, sorted(dates)), cache_dir)
-    out, stats = repricer.reprice(table, contract)
-    pacsv.write_csv(out, dst, write_options=pacsv.WriteOptions(quoting_style="needed"))
+    parts, stats = repricer.reprice_csv(table, contract)
+    with dst.open("wb") as handle:
+        for part in parts:
+            handle.write(part)
     return {
         "lines": stats.lines,
         "vectorized": stats.vectorized,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import zlib
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from openrvu.pricing.arrays import KIND_ANES, KIND_CONTRACTOR, KIND_NONE, KIND_PAY, ROW_MODS, RefArrays
 from openrvu.pricing.contract import Contract
@@ -90,14 +92,19 @@ def _codes(column: pa.ChunkedArray) -> np.ndarray:
 def _encounters(ids: pa.ChunkedArray, date_codes: np.ndarray) -> np.ndarray:
     """A dense id per distinct (encounter id, date) of each line.
 
-    An encounter's lines are usually adjacent: only the first line of each run of equal (id, date) is
-    hashed, and runs with the same (id, date) get the same id wherever they are.
+    An encounter's lines are usually adjacent: each run of equal (id, date) is one encounter when the
+    runs' hashes all differ (checked on the first line of each run); otherwise the runs' ids are
+    hashed exactly, so that runs with the same (id, date) get the same id wherever they are.
     """
     head = _run_heads(ids)
     head[1:] |= date_codes[1:] != date_codes[:-1]
+    run = np.cumsum(head) - 1
     heads = np.flatnonzero(head)
-    per_head = _group_ids(_codes(ids.take(_ints(heads))), date_codes[heads])
-    return per_head[np.cumsum(head) - 1]
+    first_ids = ids.take(_ints(heads))
+    hashes = np.sort(_encounter_hash(first_ids, date_codes[heads]))  # (np.unique hashes: 10x slower)
+    if not (hashes[1:] == hashes[:-1]).any():
+        return run
+    return _group_ids(_codes(first_ids), date_codes[heads])[run]
 
 
 def _map(codes: np.ndarray, values: list, fn: Callable[[str], int], fill: int = -1) -> np.ndarray:
@@ -240,7 +247,7 @@ def _encounter_hash(ids: pa.ChunkedArray, dates: np.ndarray) -> np.ndarray:
     hash, which is all that splitting into chunks of whole encounters needs (ids that share those bytes
     merely share a chunk). Dictionary-encoding a million distinct ids took ~0.4 s of CPU, this ~0.1 s.
     """
-    text = ids.combine_chunks().cast(pa.large_string())
+    text = (ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids).cast(pa.large_string())
     offsets = np.frombuffer(text.buffers()[1], dtype="<i8", count=len(text) + 1 + text.offset)[text.offset :]
     data = text.buffers()[2]
     raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
@@ -257,21 +264,53 @@ def _encounter_hash(ids: pa.ChunkedArray, dates: np.ndarray) -> np.ndarray:
     return (h >> np.uint64(1)).astype(np.int64)
 
 
-def _contiguous_bounds(table: pa.Table, chunks: int) -> np.ndarray | None:
-    """Line numbers that cut the table into about ``chunks`` consecutive slices of whole encounters;
-    None when some encounter's lines would end up in two slices (its lines are not adjacent)."""
+def _cut_points(table: pa.Table, chunks: int) -> np.ndarray:
+    """Line numbers that cut the table into about ``chunks`` consecutive slices, each cut moved down to
+    the next line whose (encounter id, date) differs from the line before it."""
     size = table.num_rows
-    enc = _encounters(table.column("encounter_id"), _encode_runs(table.column("date"))[0])
-    starts = np.flatnonzero(enc[1:] != enc[:-1]) + 1
-    starts = np.append(starts, size)
-    cuts = starts[np.searchsorted(starts, np.arange(1, chunks) * size // chunks)]
-    bounds = np.unique(np.concatenate([[0], cuts, [size]]))
-    chunk_of = np.repeat(np.arange(len(bounds) - 1), np.diff(bounds))
-    low = np.full(int(enc.max()) + 1, len(bounds), dtype=np.int64)
-    high = np.full(len(low), -1, dtype=np.int64)
-    np.minimum.at(low, enc, chunk_of)
-    np.maximum.at(high, enc, chunk_of)
-    return bounds if bool((low == high).all()) else None
+    ids, dates = table.column("encounter_id"), table.column("date")
+    bounds = [0]
+    for k in range(1, chunks):
+        cut = max(k * size // chunks, bounds[-1] + 1)
+        while 0 < cut < size:
+            end = min(size, cut + 256)
+            keys = list(
+                zip(
+                    ids.slice(cut - 1, end - cut + 1).to_pylist(),
+                    dates.slice(cut - 1, end - cut + 1).to_pylist(),
+                    strict=True,
+                )
+            )
+            step = next((j for j in range(1, len(keys)) if keys[j] != keys[j - 1]), None)
+            if step is not None:
+                cut += step - 1
+                break
+            cut = end
+        if cut < size:
+            bounds.append(cut)
+    return np.array([*bounds, size], dtype=np.int64)
+
+
+def _encounter_keys(table: pa.Table) -> np.ndarray:
+    """The distinct hashes of the (encounter id, date) of a table's lines, sorted; read on the first
+    line of each run of equal (id, date). Two tables with no hash in common share no encounter."""
+    ids, dates = table.column("encounter_id"), table.column("date")
+    if not table.num_rows:
+        return np.zeros(0, dtype=np.int64)
+    date_codes, date_values = _encode_runs(dates)
+    head = _run_heads(ids)
+    head[1:] |= date_codes[1:] != date_codes[:-1]
+    heads = np.flatnonzero(head)
+    # the date by a hash of its text (its code is numbered per table)
+    date_hash = np.array([zlib.crc32(v.encode()) for v in date_values], dtype=np.int64)
+    hashes = np.sort(_encounter_hash(ids.take(_ints(heads)), date_hash[date_codes[heads]]))
+    return hashes[np.append(True, hashes[1:] != hashes[:-1])]
+
+
+def _disjoint(keys: list[np.ndarray]) -> bool:
+    """No value in two of the (deduplicated) arrays."""
+    every = np.sort(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
+    return not bool((every[1:] == every[:-1]).any())
 
 
 def _cumcount(key: np.ndarray) -> np.ndarray:
@@ -309,30 +348,37 @@ def default_workers(lines: int) -> int:
 _FORKED: tuple | None = None
 
 
-def _forked_chunk(k: int) -> tuple[dict[str, pa.Array], BulkStats]:
+def _forked_chunk(k: int) -> tuple[dict[str, pa.Array] | pa.Buffer, BulkStats, np.ndarray | None]:
     """Price chunk ``k`` in a forked worker, on its own database connection."""
     assert _FORKED is not None, "only called in a process forked by BulkRepricer._chunk_results"
-    repricer, table, contract, order, bounds = _FORKED
+    repricer, table, contract, order, bounds, as_csv = _FORKED
     if repricer._pid != os.getpid():
         # an SQLite connection must not be used across fork: the engine fallback gets its own
         db = repricer.service.db
         repricer.service = PricingService(type(db)(db.path), repricer.service.contract)
         repricer._pid = os.getpid()
-    return _price_chunk(repricer, table, contract, order, bounds, k)
+    return _price_chunk(repricer, table, contract, order, bounds, k, as_csv)
 
 
-def _price_chunk(repricer, table, contract, order, bounds, k) -> tuple[dict[str, pa.Array], BulkStats]:
-    """The output columns (plain arrays) and stats of chunk ``k`` of a table split by ``order``
-    (``None``: the chunks are consecutive slices)."""
+def _price_chunk(
+    repricer, table, contract, order, bounds, k, as_csv
+) -> tuple[dict[str, pa.Array] | pa.Buffer, BulkStats, np.ndarray | None]:
+    """Chunk ``k`` of a table split by ``order`` (``None``: the chunks are consecutive slices, whose
+    encounter keys come back too, to check that no encounter was cut): its output columns (plain
+    arrays), or with ``as_csv`` its repriced lines as CSV text (with the header for chunk 0)."""
     if order is None:
         chunk = table.slice(bounds[k], bounds[k + 1] - bounds[k])
     else:
         chunk = table.take(_ints(order[bounds[k] : bounds[k + 1]]))
     part, stats = repricer._columns(chunk, contract)
-    return {
+    keys = _encounter_keys(chunk) if order is None and len(bounds) > 2 else None
+    if as_csv:
+        return csv_text(with_outputs(chunk, part), header=k == 0), stats, keys
+    columns = {
         name: (col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col)
         for name, col in part.items()
-    }, stats
+    }
+    return columns, stats, keys
 
 
 class BulkRepricer:
@@ -349,7 +395,7 @@ class BulkRepricer:
         self,
         table: pa.Table,
         contract: Contract,
-        chunk_lines: int = 250_000,
+        chunk_lines: int = 500_000,
         workers: int | None = None,
     ) -> tuple[pa.Table, BulkStats]:
         """The input table with ``release, allowed, wrvu, rules, error`` appended, and how it went.
@@ -359,60 +405,85 @@ class BulkRepricer:
         the chunks are shared with forked worker processes (``None``: 2 processes for tables of at least
         ``PARALLEL_MIN_LINES`` lines when two cores are free to us, else 1); the output is the same.
         """
+        parts, stats, order = self._run(table, contract, chunk_lines, workers, as_csv=False)
+        if order is None:
+            out = {name: pa.chunked_array([part[name] for part in parts]) for name in OUTPUT_NAMES}
+        else:
+            back = np.empty(len(order), dtype=np.int64)
+            back[order] = np.arange(len(order))
+            out = {
+                name: pc.take(pa.concat_arrays([part[name] for part in parts]), _ints(back))
+                for name in OUTPUT_NAMES
+            }
+        return with_outputs(table, out), stats
+
+    def reprice_csv(
+        self,
+        table: pa.Table,
+        contract: Contract,
+        chunk_lines: int = 500_000,
+        workers: int | None = None,
+    ) -> tuple[list[pa.Buffer], BulkStats]:
+        """``reprice``, returned as CSV text in parts (to be written one after the other): the same text
+        as ``csv_text`` of the repriced table. Each process writes its own chunks, so that the
+        writing is shared too."""
+        parts, stats, order = self._run(table, contract, chunk_lines, workers, as_csv=True)
+        if order is not None:  # chunks of scattered lines: back in line order, then written
+            out, stats = self.reprice(table, contract, chunk_lines, workers)
+            return [csv_text(out, header=True)], stats
+        return parts, stats
+
+    def _run(
+        self, table: pa.Table, contract: Contract, chunk_lines: int, workers: int | None, as_csv: bool
+    ) -> tuple[list, BulkStats, np.ndarray | None]:
+        """The parts of each chunk (columns or CSV text), the stats, and the line order of the chunks
+        (``None``: consecutive slices of the table)."""
         if workers is None:
             workers = default_workers(table.num_rows)
         chunks = -(-table.num_rows // chunk_lines)
         if workers > 1 and table.num_rows:
             chunks = max(chunks, workers)
-        if chunks <= 1:
-            out, stats = self._columns(table, contract)
-        else:
-            order: np.ndarray | None = None
-            bounds = _contiguous_bounds(table, chunks)
-            if bounds is None:  # an encounter's lines are far apart: group the lines by a hash of the id
-                chunk = _encounter_hash(table.column("encounter_id"), _codes(table.column("date"))) % chunks
-                order = np.argsort(chunk, kind="stable")
-                bounds = np.searchsorted(chunk[order], np.arange(chunks + 1))
-            results = self._chunk_results(table, contract, order, bounds, workers)
-            stats = BulkStats(lines=table.num_rows)
-            for _, part_stats in results:
-                stats.vectorized += part_stats.vectorized
-                stats.engine += part_stats.engine
-                stats.errors += part_stats.errors
-            if order is None:
-                out = {name: pa.chunked_array([part[name] for part, _ in results]) for name in OUTPUT_NAMES}
-            else:
-                back = np.empty(len(order), dtype=np.int64)
-                back[order] = np.arange(len(order))
-                out = {
-                    name: pc.take(pa.concat_arrays([part[name] for part, _ in results]), _ints(back))
-                    for name in OUTPUT_NAMES
-                }
-        result = table
-        for name in OUTPUT_NAMES:
-            if name in result.column_names:
-                result = result.drop_columns([name])
-            result = result.append_column(name, out[name])
-        return result, stats
+        order: np.ndarray | None = None
+        bounds = _cut_points(table, max(chunks, 1))
+        results = self._chunk_results(table, contract, order, bounds, workers, as_csv)
+        if len(bounds) > 2 and not _disjoint([keys for _, _, keys in results if keys is not None]):
+            # an encounter's lines are far apart: chunks by a hash of its id and date instead
+            chunk = _encounter_hash(table.column("encounter_id"), _codes(table.column("date"))) % chunks
+            order = np.argsort(chunk, kind="stable")
+            bounds = np.searchsorted(chunk[order], np.arange(chunks + 1))
+            results = self._chunk_results(table, contract, order, bounds, workers, False)
+        stats = BulkStats(lines=table.num_rows)
+        for _, part_stats, _ in results:
+            stats.vectorized += part_stats.vectorized
+            stats.engine += part_stats.engine
+            stats.errors += part_stats.errors
+        return [part for part, _, _ in results], stats, order
 
     def _chunk_results(
-        self, table: pa.Table, contract: Contract, order: np.ndarray | None, bounds: np.ndarray, workers: int
-    ) -> list[tuple[dict[str, pa.Array], BulkStats]]:
-        """The output columns of each chunk, in chunk order; chunk k runs in process k % workers."""
+        self,
+        table: pa.Table,
+        contract: Contract,
+        order: np.ndarray | None,
+        bounds: np.ndarray,
+        workers: int,
+        as_csv: bool,
+    ) -> list[tuple[dict[str, pa.Array] | pa.Buffer, BulkStats, np.ndarray | None]]:
+        """The output columns (or CSV text) of each chunk, in chunk order; chunk k runs in process
+        k % workers."""
         global _FORKED
         chunks = len(bounds) - 1
         forkable = "fork" in multiprocessing.get_all_start_methods()  # not on Windows
         if workers <= 1 or not forkable or getattr(self.service.db, "path", None) is None:
-            return [_price_chunk(self, table, contract, order, bounds, k) for k in range(chunks)]
+            return [_price_chunk(self, table, contract, order, bounds, k, as_csv) for k in range(chunks)]
         # fork: the children inherit the table and the arrays (copy-on-write, nothing pickled on the way
         # in); only their output columns come back
-        _FORKED = (self, table, contract, order, bounds)
+        _FORKED = (self, table, contract, order, bounds, as_csv)
         try:
             context = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(max_workers=workers - 1, mp_context=context) as pool:
                 futures = {k: pool.submit(_forked_chunk, k) for k in range(chunks) if k % workers}
                 mine = {
-                    k: _price_chunk(self, table, contract, order, bounds, k)
+                    k: _price_chunk(self, table, contract, order, bounds, k, as_csv)
                     for k in range(chunks)
                     if k % workers == 0
                 }
@@ -823,30 +894,44 @@ class BulkRepricer:
         Sets ``cents``, ``allowed_ok`` (False: contractor-priced) and ``wrvu`` of the lines ``fx`` in place;
         returns the id of each line's modifier rule text (``self._mod_rule_texts``).
         """
+        ref = self.ref
         rule_ids: dict[str, int] = {}
         self._mod_rule_texts = [""]
-        out = np.zeros(size, dtype=np.int64)
-        cache: dict[tuple[int, int], tuple] = {}
-        for i in fx.tolist():
-            key = (int(ri[i]), int(mod_codes[i]))
-            if key not in cache:
-                pay, credit, paid, rules = modifier_effects(
-                    self._indicators(key[0]), mods[key[1]], None, contract
-                )
-                text = " ".join(r.code for r in rules)
-                if text not in rule_ids:
-                    rule_ids[text] = len(self._mod_rule_texts)
-                    self._mod_rule_texts.append(text)
-                cache[key] = (_ratio(pay), _ratio(credit), paid, rule_ids[text])
-            pay_ratio, credit_ratio, paid, out[i] = cache[key]
-            if t_bundled[i] or not paid:
-                cents[i] = 0
-            elif pay_ratio is None:
-                allowed_ok[i] = False
+        rows = ri[fx]
+        # the effects depend only on the row's surgery indicators and the line's modifiers
+        group = _group_ids(
+            *(x[rows] for x in (ref.row_mod, ref.pre_op, ref.intra_op, ref.post_op)),
+            *(x[rows] for x in (ref.co_surg, ref.team_surg, ref.asst_surg)),
+            mod_codes[fx],
+        )
+        effects = []
+        for i in fx[_first_index(group)].tolist():
+            pay, credit, paid, rules = modifier_effects(
+                self._indicators(int(ri[i])), mods[mod_codes[i]], None, contract
+            )
+            text = " ".join(r.code for r in rules)
+            if text not in rule_ids:
+                rule_ids[text] = len(self._mod_rule_texts)
+                self._mod_rule_texts.append(text)
+            effects.append((_ratio(pay), _ratio(credit), paid, rule_ids[text]))
+        line_cents, line_ok, line_wrvu, line_rule = [], [], [], []
+        for g, amt, credit_units, bundled in zip(
+            group.tolist(), amount[fx].tolist(), wc[fx].tolist(), t_bundled[fx].tolist(), strict=True
+        ):
+            pay_ratio, credit_ratio, paid, rule = effects[g]
+            line_rule.append(rule)
+            line_ok.append(pay_ratio is not None or bundled or not paid)
+            if bundled or not paid or pay_ratio is None:
+                line_cents.append(0)
             else:  # the engine's max(amount, 0) / 10**13 x pay, rounded half-up to cents once
-                cents[i] = _half_up(max(int(amount[i]), 0) * pay_ratio[0] * 100, pay_ratio[1] * 10**13)
-            credit_ratio = (1, 1) if t_bundled[i] else credit_ratio
-            wrvu[i] = max(_half_up(int(wc[i]) * credit_ratio[0] * 100, credit_ratio[1] * 10**6), 0)
+                line_cents.append(_half_up(max(amt, 0) * pay_ratio[0] * 100, pay_ratio[1] * 10**13))
+            num, den = (1, 1) if bundled else credit_ratio
+            line_wrvu.append(max(_half_up(credit_units * num * 100, den * 10**6), 0))
+        cents[fx] = line_cents
+        allowed_ok[fx] = line_ok
+        wrvu[fx] = line_wrvu
+        out = np.zeros(size, dtype=np.int64)
+        out[fx] = line_rule
         return out
 
     def _indicators(self, i: int) -> SurgeryIndicators:
@@ -888,35 +973,51 @@ class BulkRepricer:
         bits = [fac, na, capped, in_family, *flags.values(), *applied, zzz, is_t, t_bundled]
         packed = np.zeros(len(fast), dtype=np.int64)
         for i, bit in enumerate(bits):
-            packed |= bit.astype(np.int64) << i
+            packed[bit] |= 1 << i  # most bits are rare: set them where they are on
+        # the modifiers matter only through the informational ones (written at the end, in order)
+        info: dict[tuple[str, ...], int] = {}
+        info_of = [
+            info.setdefault(tuple(m for m in ms if m in INFORMATIONAL_MODIFIERS), len(info)) for ms in mods
+        ]
+        info_id = np.array([*info_of, info.setdefault((), len(info))], dtype=np.int64)[mod_codes]
         shift = len(bits)
         for value, width in ((tele, 2), (self.ref.row_mod[ri], 2), (kind, 2), (bcode, 3), (status, 7)):
-            packed |= value.astype(np.int64) << shift
+            packed += value << shift
             shift += width
         idx = np.flatnonzero(fast)
         choice = np.zeros(len(fast), dtype=np.int64)
         texts_of = [""]
         if len(idx):
-            group = _group_ids(packed[idx], mod_rule[idx], mod_codes[idx])
-            for i in idx[_first_index(group)].tolist():
+            group = _group_ids(packed[idx], mod_rule[idx], info_id[idx])
+            firsts = idx[_first_index(group)]
+            row_mod = self.ref.row_mod[ri]
+            columns = [
+                x[firsts].tolist() for x in (fac, na, tele, row_mod, capped, kind, status, bcode, in_family)
+            ]
+            rank_codes = zip(*[on[firsts].tolist() for on in flags.values()], strict=True)
+            comp_codes = zip(*[on[firsts].tolist() for on in applied], strict=True)
+            tail = [x[firsts].tolist() for x in (zzz, is_t, t_bundled, mod_rule, mod_codes)]
+            for (f_, na_, te, rm, cap, kd, st, bc, fam), rank_on, comp_on, (z, t, tb, mr, mc) in zip(
+                zip(*columns, strict=True), rank_codes, comp_codes, zip(*tail, strict=True), strict=True
+            ):
                 texts_of.append(
                     self._rule_text(
-                        bool(fac[i]),
-                        bool(na[i]),
-                        int(tele[i]),
-                        int(self.ref.row_mod[ri[i]]),
-                        bool(capped[i]),
-                        int(kind[i]),
-                        int(status[i]),
-                        int(bcode[i]),
-                        bool(in_family[i]),
-                        [c for c, on in flags.items() if on[i]],
-                        [CODES[g] for g, on in zip(GROUPS, applied, strict=True) if on[i]],
-                        bool(zzz[i]),
-                        bool(is_t[i]),
-                        bool(t_bundled[i]),
-                        int(mod_rule[i]),
-                        mods[mod_codes[i]],
+                        f_,
+                        na_,
+                        te,
+                        rm,
+                        cap,
+                        kd,
+                        st,
+                        bc,
+                        fam,
+                        [c for c, on in zip(flags, rank_on, strict=True) if on],
+                        [CODES[g] for g, on in zip(GROUPS, comp_on, strict=True) if on],
+                        z,
+                        t,
+                        tb,
+                        mr,
+                        mods[mc],
                     )
                 )
             choice[idx] = group + 1
@@ -977,8 +1078,14 @@ class BulkRepricer:
         outcomes = reprice_records(self.service, sub.to_pylist(), contract)
         stats.engine = len(slow)
         stats.errors = sum(1 for o in outcomes if o.error)
-        for name in ("release", "allowed", "wrvu", "rules", "error"):
-            out[name] = _put(out[name], slow, [getattr(o, name) for o in outcomes])
+        texts = {"": 0}
+        choice = np.zeros(table.num_rows, dtype=np.int64)
+        choice[slow] = [texts.setdefault(o.error, len(texts)) for o in outcomes]
+        out["error"] = _pick(list(texts), choice)
+        for name in ("release", "allowed", "wrvu", "rules"):
+            values = [getattr(o, name) for o in outcomes]
+            if any(values):  # else the column already holds "" there (the arrays fill only their lines)
+                out[name] = _put(out[name], slow, values)
 
 
 def _ratio(value: Decimal | None) -> tuple[int, int] | None:
@@ -1100,6 +1207,23 @@ def _money(value: np.ndarray, mask: np.ndarray) -> pa.Array:
     return pa.Array.from_buffers(
         pa.large_string(), len(value), [None, pa.py_buffer(offsets), pa.py_buffer(buf[used])]
     ).cast(pa.string())
+
+
+def with_outputs(table: pa.Table, out: dict[str, pa.Array]) -> pa.Table:
+    """The table with the output columns appended (replacing input columns of the same names)."""
+    result = table
+    for name in OUTPUT_NAMES:
+        if name in result.column_names:
+            result = result.drop_columns([name])
+        result = result.append_column(name, out[name])
+    return result
+
+
+def csv_text(table: pa.Table, header: bool) -> pa.Buffer:
+    """A table as the CSV text ``openrvu reprice`` writes (fields quoted only where needed)."""
+    sink = pa.BufferOutputStream()
+    pacsv.write_csv(table, sink, pacsv.WriteOptions(include_header=header, quoting_style="needed"))
+    return sink.getvalue()
 
 
 def outcome_rows(table: pa.Table) -> list[Outcome]:
