@@ -378,3 +378,16 @@ def test_contract_file_errors(tmp_path, reference_path, monkeypatch) -> None:
     monkeypatch.setenv("OPENRVU_HOME", str(home))
     argv = ["price", "99213", "--pos", "11", "--locality", SF, "--date", "2025-11-03", "--contract", str(bad)]
     assert CliRunner().invoke(app, argv).exit_code == 2
+
+
+@pytest.mark.parametrize(
+    "tiers",
+    [
+        [{"from": 5000, "rate": 50}, {"from": 4000, "rate": 55}],  # out of order
+        [{"from": 5000, "rate": 50}, {"from": 5000, "rate": 55}],  # same start: the first covers nothing
+    ],
+)
+def test_contract_tiers_must_start_strictly_increasing(tiers: list[dict[str, int]]) -> None:
+    with pytest.raises(PricingError, match="strictly increasing") as err:
+        contract_from_dict({"tiers": tiers})
+    assert err.value.field == "tiers"

@@ -126,8 +126,10 @@ def contract_from_dict(data: dict[str, Any], path: Path = Path("<contract>")) ->
                 _decimal(tier["rate"], f"tiers[{i}].rate", path),
             )
         )
-    if [t.start for t in tiers] != sorted(t.start for t in tiers):
-        raise PricingError(f"{path}: tiers must be in increasing order of 'from'", field="tiers")
+    starts = [t.start for t in tiers]
+    # strictly increasing: of two tiers with the same 'from', the first would cover no wRVU at all
+    if any(b <= a for a, b in zip(starts, starts[1:], strict=False)):
+        raise PricingError(f"{path}: tiers must be in strictly increasing order of 'from'", field="tiers")
     frozen = data.get("frozen_release")
     return Contract(
         name=str(data.get("name", "CMS-consistent")),
