@@ -116,3 +116,26 @@ def test_api_encounter_field_groups_validates_and_keeps_idempotency(client: Test
     assert len(_lines(client)) == 6
     schema = client.get("/openapi.json").json()["components"]["schemas"]["LineIn"]["properties"]
     assert {"encounter", "same_patient"} <= set(schema)
+
+
+def test_import_page_explains_the_encounter_column_and_never_echoes_its_values(client: TestClient) -> None:
+    sign_up(client, "imp@example.org")
+    assert 'id="import-encounters"' in client.get("/import", headers=HTML).text
+    data = (
+        f"date,hcpcs,modifiers,visit\n{TODAY},20610,,ENC-77\n{TODAY},20610,59,ENC-77\n{TODAY},20610,,ENC-78\n"
+    )
+    token = csrf(client)
+    preview = client.post(
+        "/import/preview",
+        data={"csrf_token": token},
+        files={"file": ("v.csv", data, "text/csv")},
+        headers=HTML,
+    )
+    assert preview.status_code == 200 and "ENC-7" not in preview.text
+    digest = re.search(r'name="digest" value="([0-9a-f]{64})"', preview.text)
+    assert digest
+    commit = {"csrf_token": token, "digest": digest.group(1), "suffix": ".csv", "filename": "v.csv"}
+    assert client.post("/import/commit", data=commit, follow_redirects=False).status_code == 303
+    first, joined, other = _lines(client)
+    assert first["encounter"] == joined["encounter"] != other["encounter"]
+    assert "ENC" not in str(first["encounter"]) and "ENC-7" not in client.get("/log", headers=HTML).text
