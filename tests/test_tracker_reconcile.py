@@ -128,6 +128,10 @@ def test_every_category_with_its_rule_and_computed_explanation(
     old_release = next(r.name for r in catalog.reference.releases() if r.name.startswith("RVU25"))
     assert "stale fee-schedule year" in stale.explanation and old_release in stale.explanation
     assert stale.difference == new - old
+    assert (stale.cause, stale.report_release) == ("stale_release", old_release)
+    assert any(
+        n.startswith(f"1 of 5 differing line(s) are credited at release {old_release}") for n in result.notes
+    )
 
     exact = [
         f for f in result.findings if f.rule == "date+code+modifiers" and f.category == reconcile.MATCHED
@@ -160,6 +164,12 @@ def test_every_category_with_its_rule_and_computed_explanation(
     assert extra.category == reconcile.REPORT_ONLY and extra.difference == -work(catalog, "99212")
     odd = by_code(result, "99204")
     assert odd.category == reconcile.DIFFERS and "not explained" in odd.explanation
+    assert [units.cause, half.cause, tc.cause, odd.cause] == [
+        "units",
+        "reduction",
+        "other_row",
+        "unexplained",
+    ]
 
     assert result.reversals == 1 and not any(f.report and f.report.wrvu < 0 for f in result.findings)
     assert result.report.summary_lines == 1
@@ -442,4 +452,5 @@ def test_stale_year_is_computed_per_encounter(
     ]
     report = ReportLine(2, day, code, (), 1, old_row.work_rvu)
     reason = Explainer(catalog, user, lines).explain(report, lines[1])
-    assert f"stale fee-schedule year: that is {code}'s credit in release {old}" in reason
+    assert f"stale fee-schedule year: that is {code}'s credit in release {old}" in reason.text
+    assert (reason.cause, reason.release) == ("stale_release", old)

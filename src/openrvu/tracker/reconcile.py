@@ -64,6 +64,8 @@ class Finding:
     report: ReportLine | None
     log: LogLine | None
     explanation: str
+    cause: str | None = None  # for a credit that differs: see ``reconcile_explain.Explanation``
+    report_release: str | None = None  # the release whose values the report used, when not the log's
 
     @property
     def logged(self) -> Decimal:
@@ -195,7 +197,7 @@ def reconcile(
     rate = dollars_per_wrvu if dollars_per_wrvu is not None else user.dollars_per_wrvu
     logged = sum((f.logged for f in findings), ZERO)
     credited = sum((f.credited for f in findings), ZERO)
-    notes = _notes(report, len(report.lines) - len(inside), reversals, rate)
+    notes = _stale_notes(findings) + _notes(report, len(report.lines) - len(inside), reversals, rate)
     notes += _provider_notes(report, provider, len(others))
     return Reconciliation(
         first,
@@ -315,7 +317,8 @@ def _pair_finding(r: ReportLine, log: LogLine, rule: str, explainer: Explainer) 
     if log.wrvu is not None and same(log.wrvu, r.wrvu):
         units = f"; units differ (report {r.units}, log {log.units})" if r.units != log.units else ""
         return Finding(MATCHED, rule, r, log, f"credited as logged{how}{units}")
-    return Finding(DIFFERS, rule, r, log, explainer.explain(r, log) + how)
+    why = explainer.explain(r, log)
+    return Finding(DIFFERS, rule, r, log, why.text + how, why.cause, why.release)
 
 
 def _rule_words(r: ReportLine, log: LogLine, rule: str) -> str:
@@ -372,6 +375,20 @@ def _totals(findings: list[Finding], rate: Decimal | None) -> tuple[CategoryTota
             )
         )
     return tuple(out)
+
+
+def _stale_notes(findings: list[Finding]) -> list[str]:
+    """One headline per older release the report's credits match: the likely stale fee schedule."""
+    differs = [f for f in findings if f.category == DIFFERS]
+    by_release: dict[str, list[Finding]] = {}
+    for f in differs:
+        if f.report_release:
+            by_release.setdefault(f.report_release, []).append(f)
+    return [
+        f"{len(found)} of {len(differs)} differing line(s) are credited at release {release}'s values "
+        f"({sum((f.difference for f in found), ZERO)} wRVU): the report may use a stale fee schedule"
+        for release, found in sorted(by_release.items())
+    ]
 
 
 def _provider_notes(report: EmployerReport, provider: str | None, others: int) -> list[str]:
@@ -454,6 +471,8 @@ def finding_json(f: Finding) -> dict[str, Any]:
     return {
         "category": f.category,
         "rule": f.rule,
+        "cause": f.cause,
+        "report_release": f.report_release,
         "explanation": f.explanation,
         "difference_wrvu": str(f.difference),
         "report": None

@@ -63,6 +63,16 @@ class LogLine:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """Why credits differ: a stable ``cause`` (units, per_unit, stale_release, reduction, other_row,
+    unpriced, unexplained), the release whose values the report used when not the log's, and words."""
+
+    cause: str
+    release: str | None
+    text: str
+
+
 def wrvu_text(value: Decimal) -> str:
     """A wRVU figure with at least two decimals, and more only when it has them (0.385 stays 0.385)."""
     return str(value.quantize(_CENTS) if value == value.quantize(_CENTS) else value.normalize())
@@ -87,33 +97,39 @@ class Explainer:
             self._groups.setdefault((log.date_of_service, log.encounter), []).append(log)
         self._repriced: dict[tuple[_Group, str], dict[int, Decimal]] = {}
 
-    def explain(self, r: ReportLine, log: LogLine) -> str:
+    def explain(self, r: ReportLine, log: LogLine) -> Explanation:
         """The computed reason the report's credit differs from the log's, or a plain 'no explanation'."""
         mine = "nothing" if log.wrvu is None else wrvu_text(log.wrvu)
         head = f"the report credits {wrvu_text(r.wrvu)}, your log {mine}"
         if log.wrvu is None:
-            return f"{head}: your line is not priced ({log.note or 'no price'})"
-        for reason in self._reasons(r, log):
-            return f"{head}: {reason}"
-        return (
+            return Explanation(
+                "unpriced", None, f"{head}: your line is not priced ({log.note or 'no price'})"
+            )
+        for found in self._reasons(r, log):
+            return Explanation(found.cause, found.release, f"{head}: {found.text}")
+        return Explanation(
+            "unexplained",
+            None,
             f"{head}: not explained by units, another loaded release ({', '.join(self.releases)}) "
-            "or a standard modifier reduction; ask your employer how the line was credited"
+            "or a standard modifier reduction; ask your employer how the line was credited",
         )
 
-    def _reasons(self, r: ReportLine, log: LogLine) -> Iterator[str]:
+    def _reasons(self, r: ReportLine, log: LogLine) -> Iterator[Explanation]:
         assert log.wrvu is not None
         if r.units != log.units and log.units:
             per_unit = log.wrvu / log.units
             if same(per_unit * r.units, r.wrvu):
-                yield f"units differ: the report credits {r.units} unit(s), your log has {log.units}"
+                text = f"units differ: the report credits {r.units} unit(s), your log has {log.units}"
+                yield Explanation("units", None, text)
         if log.units > 1 and same(log.wrvu / log.units, r.wrvu):
-            yield f"the report's figure is the credit of one unit of {log.units}: a per-unit wRVU column?"
+            text = f"the report's figure is the credit of one unit of {log.units}: a per-unit wRVU column?"
+            yield Explanation("per_unit", None, text)
         for release in self._other_releases(log):
             if not self._work_differs(log, release):
                 continue  # the same work RVU in both releases: re-pricing cannot give another credit
             value = self._repriced_at(log, release)
             if value is not None and same(value * r.units / log.units, r.wrvu):
-                yield self._stale(release, log)
+                yield Explanation("stale_release", release, self._stale(release, log))
         own = [log.release] if log.release else []
         for name in [*own, *self._other_releases(log)]:
             yield from self._shares(r, log, name)
@@ -139,20 +155,23 @@ class Explainer:
             f"{effective}); your log uses {log.release}, the release in force on {log.date_of_service}"
         )
 
-    def _shares(self, r: ReportLine, log: LogLine, release: str) -> Iterator[str]:
+    def _shares(self, r: ReportLine, log: LogLine, release: str) -> Iterator[Explanation]:
         rows = {row.modifier: row for row in self.reference.rvu_rows(release, log.hcpcs)}
         row = rows.get(row_modifier(log.hcpcs, log.modifiers)) or rows.get("")
         if row is None:
             return
-        stale = "" if release == log.release else f" in release {release} (stale fee-schedule year)"
+        other_year = None if release == log.release else release
+        stale = f" in release {release} (stale fee-schedule year)" if other_year else ""
         base = row.work_rvu * r.units
         for share, words in SHARES if base else ():
             if same(base * share, r.wrvu):
-                yield f"the report applies {words} to {log.hcpcs}'s work RVU {row.work_rvu}{stale}"
+                text = f"the report applies {words} to {log.hcpcs}'s work RVU {row.work_rvu}{stale}"
+                yield Explanation("reduction", other_year, text)
         for other, other_row in sorted(rows.items()):
             if other != row.modifier and same(other_row.work_rvu * r.units, r.wrvu):
                 name = f"{log.hcpcs}-{other}" if other else f"{log.hcpcs} (global)"
-                yield f"the report credits the {name} row's work RVU {other_row.work_rvu}{stale}"
+                text = f"the report credits the {name} row's work RVU {other_row.work_rvu}{stale}"
+                yield Explanation("other_row", other_year, text)
 
     def _repriced_at(self, log: LogLine, release: str) -> Decimal | None:
         """The log line's credit with the contract frozen to ``release`` (its whole group re-priced)."""

@@ -16,6 +16,8 @@ from openrvu.tracker.reconcile import Finding, Reconciliation
 COLUMNS = (
     "category",
     "rule",
+    "cause",
+    "report_release",
     "explanation",
     "difference_wrvu",
     "report_line",
@@ -60,7 +62,8 @@ def _row(f: Finding) -> list[object]:
         if g
         else [""] * 7
     )
-    return [f.category, f.rule or "", f.explanation, f.difference, *report, *log]
+    causes = [f.cause or "", f.report_release or ""]
+    return [f.category, f.rule or "", *causes, f.explanation, f.difference, *report, *log]
 
 
 def export_csv(result: Reconciliation) -> bytes:
