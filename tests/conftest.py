@@ -18,6 +18,7 @@ pytest_plugins: list[str] = [
     "fixtures_web",
     "fixtures_knowledge",
     "fixtures_benchmarks",
+    "fixtures_spark_cluster",
 ]
 
 
