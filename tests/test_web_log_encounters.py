@@ -4,7 +4,7 @@ last line" joins it (or an API token names one); templates are one encounter; sh
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -139,3 +139,31 @@ def test_import_page_explains_the_encounter_column_and_never_echoes_its_values(c
     first, joined, other = _lines(client)
     assert first["encounter"] == joined["encounter"] != other["encounter"]
     assert "ENC" not in str(first["encounter"]) and "ENC-7" not in client.get("/log", headers=HTML).text
+
+
+def test_a_visit_beside_another_patients_biopsy_gets_no_badge_and_the_same_patients_does(
+    client: TestClient,
+) -> None:
+    sign_up(client, "derm@example.org")
+    client.post("/log", data=_form(client, hcpcs="99213", idempotency_key="v"))
+    client.post("/log", data=_form(client, hcpcs="11102", idempotency_key="b"))  # the next patient
+    assert "em-same-day-minor-procedure" not in client.get("/log", headers=HTML).text
+    client.post("/log", data=_form(client, hcpcs="99214", idempotency_key="v2"))
+    client.post("/log", data=_form(client, hcpcs="11102", same_patient="1", idempotency_key="b2"))
+    page = client.get("/log", headers=HTML).text
+    assert page.count('data-code="em-same-day-minor-procedure" data-severity="warning"') == 1
+    assert '<summary class="pill warn"' in page
+
+
+def test_a_visit_in_an_earlier_global_period_is_info_that_asks_if_same_patient(client: TestClient) -> None:
+    sign_up(client, "ortho@example.org")
+    earlier = (date.today() - timedelta(days=10)).isoformat()
+    client.post(
+        "/log", data=_form(client, hcpcs="27447", pos="22", date_of_service=earlier, idempotency_key="s")
+    )
+    client.post("/log", data=_form(client, hcpcs="99213", idempotency_key="v"))
+    page = client.get("/log", headers=HTML).text
+    badge = re.search(r'<details class="coding-warnings.*?</details>', page, re.S)
+    assert badge and 'data-code="em-in-global-period" data-severity="info"' in badge.group(0)
+    assert '<summary class="pill" ' in badge.group(0) and "ℹ Check coding" in badge.group(0)
+    assert "same patient" in badge.group(0)
