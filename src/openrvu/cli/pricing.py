@@ -19,7 +19,7 @@ from openrvu.pricing.bulk import BulkRepricer, releases_for
 from openrvu.pricing.contract import DEFAULT_CONTRACT, Contract, load_contract
 from openrvu.pricing.errors import PricingError
 from openrvu.pricing.model import EncounterResult, LineInput, Provider
-from openrvu.pricing.records import REQUIRED_COLUMNS, parse_date
+from openrvu.pricing.records import REQUIRED_COLUMNS, optional_columns, parse_date
 from openrvu.pricing.report import result_json
 from openrvu.pricing.service import PricingService, parse_code
 from openrvu.pricing.warnings import BillingWarning
@@ -152,6 +152,10 @@ def read_claims(path: Path) -> pa.Table:
     missing = [c for c in REQUIRED_COLUMNS if c not in table.column_names]
     if missing:
         raise PricingError(f"{path}: missing column(s) {', '.join(missing)} (header names, any order)")
+    try:
+        optional_columns(table.column_names)
+    except PricingError as exc:
+        raise PricingError(f"{path}: {exc.detail}", field=exc.field) from None
     return table
 
 
@@ -185,7 +189,13 @@ def reprice(
     out: Path = typer.Option(..., "-o", "--output", help="output CSV"),
     contract_file: Path | None = typer.Option(None, "--contract", help="contract TOML or JSON file"),
 ) -> None:
-    """Reprice a claim file: every input column and line kept; adds release, allowed, wrvu, rules, error."""
+    """Reprice a claim file: every input column and line kept; adds release, allowed, wrvu, rules, error.
+
+    Columns (header names, any order): encounter_id, date, hcpcs, modifiers, units, pos,
+    locality_or_zip; optional: provider (physician | npp), participation (par | nonpar),
+    anesthesia_minutes, anesthesia_base_units, reduced_percent (the -52 percentage). Lines of one
+    encounter_id and date are one encounter of one provider.
+    """
     if not src.exists():
         raise fail(f"no such file: {src}")
     try:

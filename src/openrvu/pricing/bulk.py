@@ -2,13 +2,21 @@
 
 The results are identical to the per-line Decimal engine (``tests/test_pricing_bulk.py`` checks it on
 thousands of varied real lines). Only these go through the engine itself, record by record: lines with
-an error (so the message is the engine's), a contract with a frozen release, and amounts too large for
-int64. (Endoscopy families billed bilaterally are vectorized: ``tests/test_pricing_bulk_endo.py``.)
+an error (so the message is the engine's), a contract with a frozen release, amounts too large for
+int64, and the encounters whose optional columns say NPP, non-par, anesthesia minutes or base units,
+or a -52 percentage. (Endoscopy families billed bilaterally are vectorized:
+``tests/test_pricing_bulk_endo.py``.)
 
 Scales: RVU x100, GPCI x1000, CF x10000, percentages x100. Effective RVUs are x10**6 and a line's
 amount x10**13 dollars, rounded half-up to cents once. Modifier percentages (52, 54-56, 62, 80-82,
-AS) come from the engine's own ``modifier_effects`` and are applied with exact ``Decimal`` arithmetic
-on the exact integer amount.
+AS) come from the engine's own ``modifier_effects`` and are applied as exact integer ratios to the
+exact integer amount.
+
+Where the time goes is kept small by working per distinct value (codes, modifiers, places of service
+are hashed once per file chunk, rules texts built once per distinct combination), by ranking the lines
+of an encounter against their neighbours (encounters are small and adjacent in claim files; other
+layouts fall back to sorting), and by pricing large files in consecutive chunks of whole encounters,
+shared with a forked second process that also writes its own chunks' CSV.
 """
 
 from __future__ import annotations
@@ -34,7 +42,15 @@ from openrvu.pricing.engine import SurgeryIndicators, modifier_effects
 from openrvu.pricing.errors import PricingError
 from openrvu.pricing.modifiers import INFORMATIONAL_MODIFIERS, check_modifiers, parse_modifiers
 from openrvu.pricing.pos import normalize_pos, place_of_service
-from openrvu.pricing.records import REQUIRED_COLUMNS, Outcome, parse_date, parse_units, reprice_records
+from openrvu.pricing.records import (
+    REQUIRED_COLUMNS,
+    Outcome,
+    is_default_record,
+    optional_columns,
+    parse_date,
+    parse_units,
+    reprice_records,
+)
 from openrvu.pricing.service import PricingService, parse_locality
 
 OUTPUT_NAMES = ("release", "allowed", "wrvu", "rules", "error")
@@ -572,6 +588,11 @@ class BulkRepricer:
         in_family, fam_rep, sub_units, base_w, base_pe, base_mp, fam_amount = fam
         slow_enc = np.zeros(int(enc.max()) + 1 if size else 0, dtype=bool)
         slow_enc[enc[slow_line]] = True
+        for name, header in optional_columns(table.column_names).items():
+            # NPP, non-par, anesthesia and -52 percentages: the encounter goes through the engine
+            codes, values = _encode(pc.fill_null(table.column(header), ""))
+            default = np.array([is_default_record({name: v}) for v in values], dtype=bool)
+            slow_enc[enc[~default[codes]]] = True
         if contract.frozen_release:
             slow_enc[:] = True
         fast = ok & ~slow_enc[enc]
@@ -1074,7 +1095,10 @@ class BulkRepricer:
 
     def _engine_lines(self, table, slow, contract, out, stats) -> None:
         """Price the lines the arrays leave out with the engine, and put their outcomes in place."""
-        sub = table.take(_ints(slow)).select(list(REQUIRED_COLUMNS))
+        optional = optional_columns(table.column_names)
+        sub = table.take(_ints(slow)).select([*REQUIRED_COLUMNS, *optional.values()])
+        sub = pa.table([pc.fill_null(c, "") for c in sub.columns], names=sub.column_names)
+        sub = sub.rename_columns([*REQUIRED_COLUMNS, *optional])
         outcomes = reprice_records(self.service, sub.to_pylist(), contract)
         stats.engine = len(slow)
         stats.errors = sum(1 for o in outcomes if o.error)
