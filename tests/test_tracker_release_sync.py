@@ -174,3 +174,29 @@ def test_ingest_command_reprices_the_log(
     engine.dispose()
     again = CliRunner().invoke(app, ["ingest", str(releases.october_dir)])
     assert again.exit_code == 0 and "Procedure log" not in again.output
+
+
+def test_sync_reprices_each_encounter_of_a_stale_date_on_its_own(
+    db: Session, make_user: Callable[..., User], catalogs: tuple[Catalog, Catalog]
+) -> None:
+    old, new = catalogs
+    user = make_user(locality="01112-05")
+    first = entries.create_entry(db, user, LineSpec(AUTUMN, "20610", (), 1, "11"), old)
+    joined = entries.create_entry(
+        db, user, LineSpec(AUTUMN, "20610", ("59",), 1, "11"), old, same_patient=True
+    )
+    alone = entries.create_entry(db, user, LineSpec(AUTUMN, "20610", (), 1, "11"), old)  # another patient
+    sync_releases(db, new)
+    db.expire_all()
+    pair = new.price_day(
+        [LineSpec(AUTUMN, "20610", (), 1, "11"), LineSpec(AUTUMN, "20610", ("59",), 1, "11")], user
+    )
+    single = new.price_day([LineSpec(AUTUMN, "20610", (), 1, "11")], user)[0]
+    assert {e.release for e in (first, joined, alone)} == {"RVU26D"}
+    assert (first.allowed, joined.allowed, alone.allowed) == (
+        pair[0].allowed,
+        pair[1].allowed,
+        single.allowed,
+    )
+    assert joined.allowed is not None and single.allowed is not None and joined.allowed < single.allowed
+    assert totals.check_user(db, user.id)
