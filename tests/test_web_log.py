@@ -100,7 +100,8 @@ def test_edit_and_delete_keep_an_audit_trail(client: TestClient) -> None:
 def test_favourites_recent_codes_and_templates(client: TestClient) -> None:
     sign_up(client, "fast@example.org")
     client.post("/log", data=_form(client, hcpcs="99214", modifiers=["25"]))
-    client.post("/log", data=_form(client, hcpcs="20610", modifiers=["RT"]))
+    # the same patient: a template is saved from the day's latest encounter
+    client.post("/log", data=_form(client, hcpcs="20610", modifiers=["RT"], same_patient="1"))
     page = client.get("/log", headers=HTML).text
     assert 'id="recent"' in page and 'data-pick-code="20610" data-pick-mods="RT"' in page
     client.post("/log/favourites", data={"csrf_token": csrf(client), "hcpcs": "99214", "modifiers": "25"})

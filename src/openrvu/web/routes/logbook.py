@@ -306,14 +306,17 @@ def log_template(
 
 @router.post("/log/templates")
 def save_template(request: Request, db: DB, user: PageUser, day: Text = "") -> Response:
-    """Save the lines of one logged day as a template, named after its codes (no free text)."""
+    """Save the lines of the latest encounter of a day (one patient's visit) as a template, named after
+    its codes (no free text)."""
     try:
         when = date.fromisoformat(day)
     except ValueError:
         raise HTTPException(status_code=422, detail="Choose a day as YYYY-MM-DD.") from None
-    lines = sorted(entries.list_entries(db, user, start=when, end=when, limit=20), key=lambda e: e.id)
-    if not lines:
+    found, encounter = entries.last_encounter(db, user, when)
+    if not found:
         raise HTTPException(status_code=404, detail="Nothing was logged on that day.")
+    day_lines = entries.list_entries(db, user, start=when, end=when, limit=10_000)
+    lines = sorted((e for e in day_lines if e.encounter == encounter), key=lambda e: e.id)[:20]
     name = " + ".join(label(e) for e in lines)[:100]
     items = [shortcuts.TemplateLine(e.hcpcs, e.modifier_list, e.units) for e in lines]
     try:
