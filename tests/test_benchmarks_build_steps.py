@@ -205,3 +205,24 @@ def test_categories_and_summary_match_the_definitions(tables, bench_release) -> 
     assert summary["zero_wrvu_services"] == sum(
         (Decimal(line[6]) for line in LINES if _work(bench_release, line[3]) == 0), Decimal(0)
     )
+
+
+def test_a_bad_value_deep_in_a_large_file_names_its_line_and_column(tmp_path: Path) -> None:
+    """The CSV is parsed in streamed batches: an error after the first batches is still a clear one."""
+    from openrvu.benchmarks.errors import BenchmarkInputError
+
+    good = _write(tmp_path).read_text(encoding="utf-8").splitlines(keepends=True)
+    body = good[1:] * 20_000  # 260,000 lines
+    bad_at = len(body) - 10
+    fields = next(csv.reader([body[bad_at]]))
+    fields[PROVIDER_SERVICE_COLUMNS.index("Tot_Srvcs")] = "1.2.3"
+    body[bad_at] = ",".join(f'"{f}"' for f in fields) + "\n"
+    path = tmp_path / "big" / "MUP_PHY_TEST_D25_Prov_Svc.csv"
+    path.parent.mkdir()
+    path.write_text(good[0] + "".join(body), encoding="utf-8")
+    with pytest.raises(BenchmarkInputError) as err:
+        convert_to_parquet(
+            [check_provider_service_file(path, 2025)], path.parent, threads=2, memory_limit="1GB", say=print
+        )
+    message = str(err.value)
+    assert f"line {bad_at + 2}" in message and "Tot_Srvcs" in message and "'1.2.3'" in message

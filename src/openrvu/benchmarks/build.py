@@ -154,10 +154,21 @@ def build(
     return BuildResult(final, meta, timings)
 
 
+# Rows per Arrow batch from the CSV reader, and so per Parquet row group.
+_BATCH_ROWS = 1_000_000
+# Dictionary-encode the few-valued text columns only: trying it on the million NPIs costs time for nothing.
+_DICTIONARY_COLUMNS = ["entity", "specialty", "hcpcs", "pos"]
+
+
 def convert_to_parquet(
     checked: list[InputFile], tmp: Path, *, threads: int | None, memory_limit: str, say: Callable[[str], None]
 ) -> list[Path]:
-    """CSV -> Parquet with DuckDB (typed, only the columns used); a bad value names its file and line."""
+    """CSV -> Parquet (typed, only the columns used); a bad value names its file and line.
+
+    DuckDB parses the CSV on its threads and streams Arrow batches that pyarrow writes (snappy, decimals as
+    integers): on the 10-million-line year this costs about a third less CPU than DuckDB's own ZSTD
+    ``COPY ... TO``, which dictionary-encodes every column.
+    """
     import duckdb
 
     out: list[Path] = []
@@ -178,15 +189,12 @@ def convert_to_parquet(
                 f"quote = '\"', escape = '\"', columns = {columns}, strict_mode = true, null_padding = false)"
             )
             try:
-                con.execute(
-                    f"COPY (SELECT {select} FROM {source}) TO {_lit(str(target))} "
-                    "(FORMAT PARQUET, COMPRESSION ZSTD, ROW_GROUP_SIZE 1000000)"
+                count = _write_parquet(
+                    con.sql(f"SELECT {select} FROM {source}").to_arrow_reader(_BATCH_ROWS), target
                 )
-                rows = con.execute(f"SELECT COUNT(*) FROM read_parquet({_lit(str(target))})").fetchone()
-            except duckdb.Error as exc:
+            except (duckdb.Error, _ReadError) as exc:
                 message, line, column = _explain(str(exc))
                 raise BenchmarkInputError(item.path, message, line=line, column=column) from exc
-            count = int(rows[0]) if rows else 0
             if item.expected_rows is not None and count != item.expected_rows:
                 raise BenchmarkInputError(
                     item.path, f"truncated or changed: {count} rows, expected {item.expected_rows}"
@@ -197,6 +205,33 @@ def convert_to_parquet(
     finally:
         con.close()
     return out
+
+
+class _ReadError(Exception):
+    """The CSV reader failed in the middle of the stream (DuckDB's error, passed on by Arrow as OSError)."""
+
+
+def _write_parquet(reader: pa.RecordBatchReader, target: Path) -> int:
+    """Write the batches to one Parquet file; the number of rows written."""
+    count = 0
+    batches = iter(reader)
+    with pq.ParquetWriter(
+        target,
+        reader.schema,
+        compression="snappy",
+        use_dictionary=_DICTIONARY_COLUMNS,
+        store_decimal_as_integer=True,
+    ) as writer:
+        while True:
+            try:
+                batch = next(batches)
+            except StopIteration:
+                break
+            except OSError as exc:  # only the reader's errors: a failed write is not a bad input file
+                raise _ReadError(str(exc)) from exc
+            writer.write_batch(batch)
+            count += batch.num_rows
+    return count
 
 
 def run_steps(
