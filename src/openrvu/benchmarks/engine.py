@@ -1,7 +1,8 @@
 """Run the benchmark SQL files on DuckDB (embedded, default) or Spark (local mode or a cluster).
 
 The SQL lives in ``sql/*.sql`` and is the same text for both engines: it is written in the subset both
-understand (CTEs, window functions, CAST to DECIMAL/DOUBLE/BIGINT, FLOOR, ROUND, COALESCE). The only
+understand (CTEs, window functions, CAST to DECIMAL/DOUBLE/BIGINT, FLOOR, ROUND, COALESCE, IS NOT DISTINCT
+FROM). Only ``code_provider`` reads every line; the steps after it read it or smaller tables. The only
 per-engine code is here: how an input is registered as a named table, how a step is materialised, and how
 a result comes back as an Arrow table.
 """
