@@ -244,8 +244,16 @@ class RefArrays:
         w = self.work[ri]
         pe = np.where(fac, self.pe_f[ri], self.pe_nf[ri])
         mp = self.mp[ri]
-        ope = np.where(fac, self.opps_f[ri], self.opps_nf[ri])
-        omp = self.mp_opps[ri]
-        gpe, gmp = self.gpe[gi], self.gmp[gi]
-        use = ((ope != 0) | (omp != 0)) & (ope * gpe + omp * gmp < pe * gpe + mp * gmp)
-        return w, np.where(use, ope, pe), np.where(use, omp, mp), use
+        use = np.zeros(len(ri), dtype=bool)
+        # only the rows with an OPPS cap value can be capped (imaging TC and global rows)
+        sel = np.flatnonzero(((self.opps_nf != 0) | (self.opps_f != 0) | (self.mp_opps != 0))[ri])
+        if len(sel):
+            r, f = ri[sel], fac[sel]
+            ope = np.where(f, self.opps_f[r], self.opps_nf[r])
+            omp = self.mp_opps[r]
+            gpe, gmp = self.gpe[gi[sel]], self.gmp[gi[sel]]
+            capped = ((ope != 0) | (omp != 0)) & (ope * gpe + omp * gmp < pe[sel] * gpe + mp[sel] * gmp)
+            use[sel] = capped
+            pe[sel] = np.where(capped, ope, pe[sel])
+            mp[sel] = np.where(capped, omp, mp[sel])
+        return w, pe, mp, use

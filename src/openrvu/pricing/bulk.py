@@ -3,8 +3,9 @@
 The results are identical to the per-line Decimal engine (``tests/test_pricing_bulk.py`` checks it on
 thousands of varied real lines). Only these go through the engine itself, record by record: lines with
 an error (so the message is the engine's), a contract with a frozen release, amounts too large for
-int64, and the encounters whose optional columns say NPP, non-par, anesthesia minutes or base units,
-or a -52 percentage. (Endoscopy families billed bilaterally are vectorized:
+int64, and the encounters whose optional columns give anesthesia minutes or base units, a -52
+percentage, or a bad or mixed provider/participation. (NPP and non-par lines, and endoscopy families
+billed bilaterally, are vectorized: ``tests/test_pricing_reprice_optional.py``,
 ``tests/test_pricing_bulk_endo.py``.)
 
 Scales: RVU x100, GPCI x1000, CF x10000, percentages x100. Effective RVUs are x10**6 and a line's
@@ -48,6 +49,7 @@ from openrvu.pricing.records import (
     is_default_record,
     optional_columns,
     parse_date,
+    parse_provider,
     parse_units,
     reprice_records,
 )
@@ -588,11 +590,7 @@ class BulkRepricer:
         in_family, fam_rep, sub_units, base_w, base_pe, base_mp, fam_amount = fam
         slow_enc = np.zeros(int(enc.max()) + 1 if size else 0, dtype=bool)
         slow_enc[enc[slow_line]] = True
-        for name, header in optional_columns(table.column_names).items():
-            # NPP, non-par, anesthesia and -52 percentages: the encounter goes through the engine
-            codes, values = _encode(pc.fill_null(table.column(header), ""))
-            default = np.array([is_default_record({name: v}) for v in values], dtype=bool)
-            slow_enc[enc[~default[codes]]] = True
+        npp, nonpar = self._provider(table, enc, slow_enc)
         if contract.frozen_release:
             slow_enc[:] = True
         fast = ok & ~slow_enc[enc]
@@ -661,8 +659,10 @@ class BulkRepricer:
         others = np.bincount(enc, weights=pay & fast & (status != ord("T")), minlength=len(slow_enc))
         is_t = pay & (status == ord("T"))
         t_bundled = is_t & (others[enc] > 0)
-        cents = (np.maximum(amount, 0) + 5 * 10**10) // 10**11
+        factor = np.where(npp, 8500, 10000) * np.where(nonpar, 9500, 10000) // 10000  # x10**4 (rule 19)
+        cents = _cents(np.maximum(amount, 0), factor)
         cents = np.where(t_bundled | (kind == KIND_NONE), 0, cents)
+        exact_on = fast & pay & ~t_bundled & (amount > 0)  # an amount that NPP/non-par can reduce
         work_units = work * n_units * 10**4
         not_paid_credit = work_units if contract.credit_non_payable else 0
         wc = np.where(t_bundled | (kind == KIND_NONE), not_paid_credit, wc)
@@ -674,7 +674,16 @@ class BulkRepricer:
         fx = np.flatnonzero(fast & pay & factor_line)
         if len(fx):
             mod_rule = self._factor_lines(
-                fx, safe_ri, mod_codes, mods, contract, amount, wc, t_bundled, cents, allowed_ok, wrvu, size
+                fx,
+                safe_ri,
+                mod_codes,
+                mods,
+                contract,
+                amount,
+                factor,
+                wc,
+                t_bundled,
+                (cents, allowed_ok, wrvu, exact_on),
             )
         rules = self._rules(
             fast,
@@ -694,6 +703,8 @@ class BulkRepricer:
             mod_rule,
             mod_codes,
             mods,
+            exact_on & npp,
+            exact_on & nonpar,
         )
         out = {
             "release": _pick(
@@ -711,6 +722,40 @@ class BulkRepricer:
         return out, stats
 
     # -- resolution -------------------------------------------------------------------------------------
+
+    def _provider(
+        self, table: pa.Table, enc: np.ndarray, slow_enc: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """NPP and non-par flags per line from the optional columns; marks in ``slow_enc`` the encounters
+        the engine must price: a bad value, lines of one encounter that disagree on the provider (the
+        engine's error names them), anesthesia minutes or base units, a -52 percentage."""
+        size = table.num_rows
+        flags = {"provider": np.zeros(size, dtype=bool), "participation": np.zeros(size, dtype=bool)}
+        for name, header in optional_columns(table.column_names).items():
+            codes, values = _encode(pc.fill_null(table.column(header), ""))
+            if name not in flags:
+                default = np.array([is_default_record({name: v}) for v in values], dtype=bool)
+                slow_enc[enc[~default[codes]]] = True
+                continue
+            on = np.zeros(len(values), dtype=np.int64)  # 1: NPP (or non-par), 0: not, -1: a bad value
+            for i, value in enumerate(values):
+                try:
+                    provider = parse_provider({name: value})
+                except PricingError:
+                    on[i] = -1
+                    continue
+                on[i] = provider.npp if name == "provider" else not provider.participating
+            slow_enc[enc[on[codes] < 0]] = True
+            flags[name] = on[codes] > 0
+        npp, nonpar = flags["provider"], flags["participation"]
+        if npp.any() or nonpar.any():
+            who = npp + 2 * nonpar.astype(np.int64)
+            low = np.full(len(slow_enc), 4, dtype=np.int64)
+            high = np.full(len(slow_enc), -1, dtype=np.int64)
+            np.minimum.at(low, enc, who)
+            np.maximum.at(high, enc, who)
+            slow_enc |= (low != high) & (high >= 0)
+        return npp, nonpar
 
     def _carrier_locality(self, value: str) -> tuple[str, str] | None:
         try:
@@ -908,13 +953,15 @@ class BulkRepricer:
         )
 
     def _factor_lines(
-        self, fx, ri, mod_codes, mods, contract, amount, wc, t_bundled, cents, allowed_ok, wrvu, size
+        self, fx, ri, mod_codes, mods, contract, amount, factor, wc, t_bundled, results
     ) -> np.ndarray:
         """Lines with a payment percentage: the engine's ``modifier_effects``, applied exactly.
 
-        Sets ``cents``, ``allowed_ok`` (False: contractor-priced) and ``wrvu`` of the lines ``fx`` in place;
-        returns the id of each line's modifier rule text (``self._mod_rule_texts``).
+        Sets ``cents``, ``allowed_ok`` (False: contractor-priced), ``wrvu`` and ``exact_on`` (a non-zero
+        amount) of the lines ``fx`` in place (``results``); ``factor`` is the NPP/non-par factor x10**4.
+        Returns the id of each line's modifier rule text (``self._mod_rule_texts``).
         """
+        cents, allowed_ok, wrvu, exact_on = results
         ref = self.ref
         rule_ids: dict[str, int] = {}
         self._mod_rule_texts = [""]
@@ -935,23 +982,32 @@ class BulkRepricer:
                 rule_ids[text] = len(self._mod_rule_texts)
                 self._mod_rule_texts.append(text)
             effects.append((_ratio(pay), _ratio(credit), paid, rule_ids[text]))
-        line_cents, line_ok, line_wrvu, line_rule = [], [], [], []
-        for g, amt, credit_units, bundled in zip(
-            group.tolist(), amount[fx].tolist(), wc[fx].tolist(), t_bundled[fx].tolist(), strict=True
+        line_cents, line_ok, line_wrvu, line_rule, line_on = [], [], [], [], []
+        for g, amt, f, credit_units, bundled in zip(
+            group.tolist(),
+            amount[fx].tolist(),
+            factor[fx].tolist(),
+            wc[fx].tolist(),
+            t_bundled[fx].tolist(),
+            strict=True,
         ):
             pay_ratio, credit_ratio, paid, rule = effects[g]
             line_rule.append(rule)
             line_ok.append(pay_ratio is not None or bundled or not paid)
             if bundled or not paid or pay_ratio is None:
                 line_cents.append(0)
-            else:  # the engine's max(amount, 0) / 10**13 x pay, rounded half-up to cents once
-                line_cents.append(_half_up(max(amt, 0) * pay_ratio[0] * 100, pay_ratio[1] * 10**13))
+                line_on.append(False)
+            else:  # the engine's max(amount, 0) / 10**13 x pay x factor, rounded half-up to cents once
+                exact = max(amt, 0) * pay_ratio[0]
+                line_cents.append(_half_up(exact * 100 * f, pay_ratio[1] * 10**17))
+                line_on.append(exact != 0)
             num, den = (1, 1) if bundled else credit_ratio
             line_wrvu.append(max(_half_up(credit_units * num * 100, den * 10**6), 0))
         cents[fx] = line_cents
         allowed_ok[fx] = line_ok
         wrvu[fx] = line_wrvu
-        out = np.zeros(size, dtype=np.int64)
+        exact_on[fx] = line_on
+        out = np.zeros(len(cents), dtype=np.int64)
         out[fx] = line_rule
         return out
 
@@ -987,11 +1043,25 @@ class BulkRepricer:
         mod_rule,
         mod_codes,
         mods,
+        npp_rule,
+        nonpar_rule,
     ) -> pa.Array:
         """The rule codes of each line, built once per distinct combination, as the engine writes them."""
         ref = self.ref
         na = np.where(fac, ref.fac_na[ri], ref.nonfac_na[ri])
-        bits = [fac, na, capped, in_family, *flags.values(), *applied, zzz, is_t, t_bundled]
+        bits = [
+            fac,
+            na,
+            capped,
+            in_family,
+            *flags.values(),
+            *applied,
+            zzz,
+            is_t,
+            t_bundled,
+            npp_rule,
+            nonpar_rule,
+        ]
         packed = np.zeros(len(fast), dtype=np.int64)
         for i, bit in enumerate(bits):
             packed[bit] |= 1 << i  # most bits are rare: set them where they are on
@@ -1017,8 +1087,18 @@ class BulkRepricer:
             ]
             rank_codes = zip(*[on[firsts].tolist() for on in flags.values()], strict=True)
             comp_codes = zip(*[on[firsts].tolist() for on in applied], strict=True)
-            tail = [x[firsts].tolist() for x in (zzz, is_t, t_bundled, mod_rule, mod_codes)]
-            for (f_, na_, te, rm, cap, kd, st, bc, fam), rank_on, comp_on, (z, t, tb, mr, mc) in zip(
+            tail = [
+                x[firsts].tolist() for x in (zzz, is_t, t_bundled, mod_rule, mod_codes, npp_rule, nonpar_rule)
+            ]
+            for (f_, na_, te, rm, cap, kd, st, bc, fam), rank_on, comp_on, (
+                z,
+                t,
+                tb,
+                mr,
+                mc,
+                np_,
+                nonp,
+            ) in zip(
                 zip(*columns, strict=True), rank_codes, comp_codes, zip(*tail, strict=True), strict=True
             ):
                 texts_of.append(
@@ -1039,6 +1119,8 @@ class BulkRepricer:
                         tb,
                         mr,
                         mods[mc],
+                        np_,
+                        nonp,
                     )
                 )
             choice[idx] = group + 1
@@ -1062,6 +1144,8 @@ class BulkRepricer:
         t_bundled,
         mod_rule,
         mods,
+        npp=False,
+        nonpar=False,
     ) -> str:
         """The engine's rule codes for one line (same order as ``engine._finish``)."""
         codes = ["5:F" if fac else "5:NF"]
@@ -1088,6 +1172,10 @@ class BulkRepricer:
             elif status == ord("R"):
                 codes.append("7:R")
             codes.append("1")
+            if npp:
+                codes.append("19:NPP")
+            if nonpar:
+                codes.append("19:nonpar")
         else:
             codes.append("7:" + chr(status))
         codes += ["mod:" + m for m in mods if m in INFORMATIONAL_MODIFIERS]
@@ -1110,6 +1198,22 @@ class BulkRepricer:
             values = [getattr(o, name) for o in outcomes]
             if any(values):  # else the column already holds "" there (the arrays fill only their lines)
                 out[name] = _put(out[name], slow, values)
+
+
+def _cents(amount: np.ndarray, factor: np.ndarray) -> np.ndarray:
+    """round_half_up(amount / 10**13 x factor / 10**4) in cents, for amounts >= 0 below 2**63 and factors
+    up to 10**4, exactly: the product is split so that no step leaves int64."""
+    plain = (amount + 5 * 10**10) // 10**11
+    sel = np.flatnonzero(factor != 10000)
+    if not len(sel):
+        return plain
+    a, f = amount[sel], factor[sel]
+    high = a // 10**8
+    low = a - high * 10**8
+    hf = high * f  # < 10**15
+    top = hf // 10**7
+    plain[sel] = top + ((hf - top * 10**7) * 10**8 + low * f + 5 * 10**14) // 10**15
+    return plain
 
 
 def _ratio(value: Decimal | None) -> tuple[int, int] | None:
