@@ -1,4 +1,4 @@
-"""Bulk == engine however the lines of a file are laid out, and the byte-level money formatting.
+"""Bulk == engine however the lines of a file are laid out; the money text and the exact integer rounding.
 
 The fast paths of the bulk repricer assume what claim files usually look like (an encounter's lines
 adjacent, a handful of lines each); these files break each assumption so that the fallbacks run:
@@ -8,10 +8,12 @@ sorting; chunks made by hashing the id instead of slicing), ids that reappear af
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
+
 import numpy as np
 import pyarrow as pa
 
-from openrvu.pricing.bulk import BulkRepricer, _money, outcome_rows
+from openrvu.pricing.bulk import BulkRepricer, _cents, _money, outcome_rows
 from openrvu.pricing.contract import DEFAULT_CONTRACT, contract_from_dict
 from openrvu.pricing.records import reprice_records
 from openrvu.pricing.service import PricingService
@@ -58,3 +60,18 @@ def test_money_text_matches_python_formatting() -> None:
         ]
         assert _money(value, mask).to_pylist() == expected
     assert _money(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)).to_pylist() == []
+
+
+def test_provider_factor_rounds_exactly_on_int64_amounts() -> None:
+    """amount (dollars x 10**13) x 85%, 95% or 80.75%, half-up to cents, as Python integers do it."""
+    rng = np.random.default_rng(8)
+    amount = np.concatenate(
+        [rng.integers(0, 2**62, 4000), rng.integers(0, 10**15, 4000), [0, 5 * 10**10, 2**63 - 1]]
+    )
+    factor = rng.choice([10000, 8500, 9500, 8075], len(amount))
+    with localcontext(Context(prec=60)):
+        expected = [
+            int((Decimal(a * f) / 10**15).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+            for a, f in zip(amount.tolist(), factor.tolist(), strict=True)
+        ]
+    assert _cents(amount, factor).tolist() == expected
