@@ -36,6 +36,17 @@ def _texts(array: pa.Array) -> list[str]:
     return [data[bounds[i] : bounds[i + 1]].decode("utf-8") for i in range(len(array))]
 
 
+def _flags(array: pa.BooleanArray) -> np.ndarray:
+    """An arrow boolean array as numpy booleans, from its bits (null counts as True)."""
+    size, offset = len(array), array.offset
+    values = np.unpackbits(np.frombuffer(array.buffers()[1], dtype=np.uint8), bitorder="little")
+    out = values[offset : offset + size].astype(bool)
+    if array.null_count:
+        valid = np.unpackbits(np.frombuffer(array.buffers()[0], dtype=np.uint8), bitorder="little")
+        out |= ~valid[offset : offset + size].astype(bool)
+    return out
+
+
 def _bools(mask: np.ndarray) -> pa.Array:
     return pc.cast(_ints(mask.astype(np.int64)), pa.bool_())
 
@@ -118,7 +129,7 @@ def _run_heads(column: pa.ChunkedArray) -> np.ndarray:
     flat = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     head = np.ones(len(flat), dtype=bool)
     if len(flat) > 1:
-        head[1:] = pc.not_equal(flat.slice(1), flat.slice(0, len(flat) - 1)).to_numpy(zero_copy_only=False)
+        head[1:] = _flags(pc.not_equal(flat.slice(1), flat.slice(0, len(flat) - 1)))
     return head
 
 
