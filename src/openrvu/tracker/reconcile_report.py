@@ -25,7 +25,7 @@ from typing import Any
 
 from openrvu.pricing.modifiers import parse_modifiers
 from openrvu.tracker.errors import ImportLineError, ImportRejected, TrackerError
-from openrvu.tracker.importer import MAX_LINES, _date, _read_rows
+from openrvu.tracker.importer import MAX_LINES, _cell, _date, _read_rows
 
 MAX_ERRORS = 100
 HEADER_SEARCH = 20
@@ -174,14 +174,6 @@ class Columns:
     patient_data: tuple[str, ...]
     ignored: tuple[str, ...]
     posting_dates: bool
-
-
-def _cell(row: list[Any], index: int | tuple[int, ...] | None) -> Any:
-    if index is None:
-        return None
-    if isinstance(index, tuple):
-        return " ".join(str(row[i]).strip() for i in index if i < len(row) and row[i] not in (None, ""))
-    return row[index] if index < len(row) else None
 
 
 def _blank(value: Any) -> bool:
