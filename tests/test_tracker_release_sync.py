@@ -24,6 +24,7 @@ from openrvu.reference.db import ReferenceDB
 from openrvu.tracker import entries, totals
 from openrvu.tracker.catalog import Catalog, LineSpec
 from openrvu.tracker.db import make_engine, migrate, session_factory
+from openrvu.tracker.errors import InvalidInput
 from openrvu.tracker.models import AuditLog, LogEntry, User
 from openrvu.tracker.release_sync import stale_days, sync_releases
 
@@ -200,3 +201,59 @@ def test_sync_reprices_each_encounter_of_a_stale_date_on_its_own(
     )
     assert joined.allowed is not None and single.allowed is not None and joined.allowed < single.allowed
     assert totals.check_user(db, user.id)
+
+
+NEW_YEAR = date(2027, 1, 4)  # no 2027 release is loaded: the lines wait unpriced
+
+
+def _derive_2027(src: Path, dst: Path) -> None:
+    """A test-only CY2027 January release: the CY2026 files with their year changed (never committed)."""
+    dst.mkdir()
+    for path in src.glob("*.csv"):
+        text = path.read_text(encoding="latin-1")
+        if path.name.upper().startswith("PPRRVU"):
+            text = text.replace(
+                "2026 National Physician Fee Schedule Relative Value File July Release",
+                "2027 National Physician Fee Schedule Relative Value File January Release",
+            )
+            text = text.replace("RELEASED 06/30/2026", "RELEASED 12/15/2026")
+            name = "PPRRVU2027_Jan_nonQPP.csv"
+        else:
+            text = text.replace("2026", "2027")
+            name = path.name.replace("2026", "2027").replace("26LOCCO", "27LOCCO")
+        (dst / name).write_text(text, encoding="latin-1")
+
+
+def test_new_year_lines_wait_unpriced_until_the_years_release_is_loaded(
+    db: Session,
+    make_user: Callable[..., User],
+    catalogs: tuple[Catalog, Catalog],
+    releases: Releases,
+    cms_dir: Path,
+    tmp_path: Path,
+) -> None:
+    """On 1 January, before RVU27A is loaded, the log still takes lines (checked against the latest
+    release); loading the year's release prices them."""
+    old, _new = catalogs
+    user = make_user(locality="01112-05")
+    assert old.check_locality("01112-05", NEW_YEAR) == "01112-05"  # the profile can still be saved
+    waiting = entries.create_entry(db, user, LineSpec(NEW_YEAR, "99214", (), 1, "11"), old)
+    assert (waiting.release, waiting.wrvu, waiting.allowed) == (None, None, None)
+    assert waiting.pricing_note is not None and "no 2027 RVU release is loaded" in waiting.pricing_note
+    with pytest.raises(InvalidInput):  # a bad code is still refused
+        entries.create_entry(db, user, LineSpec(NEW_YEAR, "ZZZZ9", (), 1, "11"), old)
+    with pytest.raises(InvalidInput) as before_all:  # a year before every loaded release is an error
+        entries.create_entry(db, user, LineSpec(date(1999, 1, 4), "99214", (), 1, "11"), old)
+    assert before_all.value.field == "date_of_service"
+
+    year_dir = tmp_path / "cy2027"
+    _derive_2027(cms_dir / "pfs_rvu_2026", year_dir)
+    loaded = tmp_path / "with-2027.sqlite"
+    shutil.copy(releases.before, loaded)
+    ingest(loaded, [year_dir])
+    with ReferenceDB(loaded) as reference:
+        report = sync_releases(db, Catalog(reference))
+    assert report.moves == {(None, "RVU27A"): 1}
+    db.expire_all()
+    assert waiting.release == "RVU27A" and waiting.wrvu == releases.work_26c  # same values, new year
+    assert waiting.pricing_note is None

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -108,13 +108,23 @@ class Catalog:
         """A carrier-locality ('01112-05') or ZIP that the release in force on ``on`` knows, normalised."""
         try:
             parsed = parse_locality(value)
-            release = self.pricing.release_name(on)
+            release = self.pricing.release_name(self.awaited_stand_in(on) or on)
             row = self.pricing.gpci(release, value.strip())
         except PricingError as exc:
             raise InvalidInput("locality", exc.detail, code="unknown_locality") from None
         if isinstance(parsed, str):
             return parsed
         return f"{row.carrier}-{row.locality}"
+
+    def awaited_stand_in(self, day: date) -> date | None:
+        """For a date in a year after every loaded release (on 1 January, before the user loads the
+        year's first release): the effective date of the latest release, to validate against.
+        ``None`` for a date some loaded year covers, or one before them (those are errors)."""
+        try:
+            latest = self.reference.latest_release()
+        except LookupError:
+            return None
+        return latest.effective_date if day.year > latest.year else None
 
     def check_release(self, name: str) -> str:
         """The canonical name of a loaded release ('rvu25d' -> 'RVU25D'); ``InvalidInput`` otherwise."""
@@ -144,7 +154,18 @@ class Catalog:
                 contract=user_contract(user),
             )
         except PricingError as exc:
-            raise to_tracker_error(exc) from None
+            stand_in = self.awaited_stand_in(day) if exc.field == "date" else None
+            if stand_in is None:
+                raise to_tracker_error(exc) from None
+            # The year's release is not loaded yet: check the lines against the latest release (a bad
+            # code is still refused), keep them unpriced, and let loading the release price them
+            # (tracker.release_sync re-prices lines whose release is now known).
+            checked = self.price_day([replace(s, date_of_service=stand_in) for s in specs], user)
+            waiting = (
+                f"not priced yet: no {day.year} RVU release is loaded (checked against "
+                f"{checked[0].release}); it is priced when one is loaded"
+            )
+            return [LinePrice(None, None, None, waiting) for _ in specs]
         except LookupError as exc:  # the reference data no longer has the contract's frozen release
             raise InvalidInput("contract", str(exc), code="unknown_release") from None
         note = _NATIONAL_NOTE if locality == NATIONAL else None
