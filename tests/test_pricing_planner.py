@@ -8,16 +8,18 @@ import pytest
 
 from openrvu.pricing.contract import contract_from_dict
 from openrvu.pricing.errors import PricingError
-from openrvu.pricing.planner import (
+from openrvu.pricing.job_offers import (
     Offer,
-    PlanCode,
     Scenario,
     break_evens,
     compare_offers,
     comparison_from_data,
-    number,
     offer_from_dict,
     offer_total,
+)
+from openrvu.pricing.planner import (
+    PlanCode,
+    number,
     parse_tiers,
     pay_between,
     reverse_plan,

@@ -8,13 +8,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from openrvu.pricing.contract import Contract, Tier
+from openrvu.pricing.job_offers import Offer, break_evens, offer_total
 from openrvu.pricing.planner import (
     CENT,
-    Offer,
     PlanCode,
-    break_evens,
     marginal_rate,
-    offer_total,
     pay_between,
     reverse_plan,
     wrvu_for_pay,

@@ -14,7 +14,7 @@ import typer
 from rich.table import Table
 
 from openrvu.cli.app import app, console, fail
-from openrvu.pricing import planner
+from openrvu.pricing import job_offers, planner
 from openrvu.pricing.contract import DEFAULT_CONTRACT, Contract, load_contract
 from openrvu.pricing.errors import PricingError
 from openrvu.pricing.records import parse_date
@@ -175,11 +175,11 @@ def offers(
         data["scenarios"] = scenarios
         if years is not None:
             data["years"] = years
-        result = planner.comparison_from_data(data)
+        result = job_offers.comparison_from_data(data)
     except PricingError as exc:
         raise fail(str(exc)) from None
     if as_json:
-        typer.echo(json.dumps(planner.comparison_json(result), indent=2))
+        typer.echo(json.dumps(job_offers.comparison_json(result), indent=2))
         return
     table = Table(title="Total pay a year" + (f" (over {result.years} years)" if result.years > 1 else ""))
     table.add_column("offer")

@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from openrvu.pricing import planner
+from openrvu.pricing import job_offers, planner
 from openrvu.pricing.contract import Contract, contract_from_dict
 from openrvu.pricing.errors import PricingError
 from openrvu.tracker import dashboard as dash
@@ -253,7 +253,7 @@ def _offer_data(form: dict[str, str]) -> dict[str, Any]:
     years = form["years"].strip() or "1"
     if not years.isdigit():
         raise PricingError("years: a whole number of years, 1 to 10", field="years")
-    scenarios = {name: form[name] for name in planner.SCENARIO_NAMES if form[name].strip()}
+    scenarios = {name: form[name] for name in job_offers.SCENARIO_NAMES if form[name].strip()}
     return {"offers": offers, "scenarios": scenarios, "years": int(years)}
 
 
@@ -270,7 +270,7 @@ def _offer_field(field: str, form: dict[str, str]) -> str:
     return f"o{filled[int(index) - 1]}_{key}"
 
 
-def offers_chart(comparison: planner.Comparison) -> dict[str, Any]:
+def offers_chart(comparison: job_offers.Comparison) -> dict[str, Any]:
     """A Vega-Lite spec: each offer's total pay against annual wRVU per FTE (straight lines between the
     tier boundaries, so the points drawn are exact), the scenarios as rules, break-evens as dots."""
     top = max(s.wrvu for s in comparison.scenarios) * Decimal("1.5") or Decimal(10_000)
@@ -280,7 +280,7 @@ def offers_chart(comparison: planner.Comparison) -> dict[str, Any]:
     evens = [b for b in comparison.break_evens if b.wrvu is not None and b.wrvu <= top]
     xs |= {b.wrvu for b in evens if b.wrvu is not None}
     lines = [
-        {"offer": o.name, "wrvu": float(x), "total": float(planner.offer_total(o, x, comparison.years))}
+        {"offer": o.name, "wrvu": float(x), "total": float(job_offers.offer_total(o, x, comparison.years))}
         for o in comparison.offers
         for x in sorted(xs)
     ]
@@ -340,7 +340,7 @@ async def offers_post(request: Request, user: MaybeUser) -> Response:
     form = _form_values(await request.form(), (*names, "low", "expected", "high", "years"))
     context: dict[str, Any] = {"nav": "offers", "form": form, "notes": [], "slots": range(1, OFFER_SLOTS + 1)}
     try:
-        context["comparison"] = planner.comparison_from_data(_offer_data(form))
+        context["comparison"] = job_offers.comparison_from_data(_offer_data(form))
         context["chart"] = offers_chart(context["comparison"])
     except PricingError as exc:
         field = _offer_field(exc.field or "_form", form)
@@ -464,6 +464,6 @@ def api_offers(body: OffersIn) -> dict[str, Any]:
         if not offer["tiers"]:
             del offer["tiers"]
     try:
-        return planner.comparison_json(planner.comparison_from_data(data))
+        return job_offers.comparison_json(job_offers.comparison_from_data(data))
     except PricingError as exc:
         raise _invalid(exc) from None
