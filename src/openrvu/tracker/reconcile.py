@@ -149,8 +149,7 @@ def log_lines(session: Session, user: User, start: date, end: date) -> list[LogL
             e.release,
             e.wrvu,
             e.pricing_note,
-            # the encounter column, where the schema has it (lines without one form their date's group)
-            getattr(e, "encounter", None),
+            e.encounter,  # None: a line from before encounters, priced with its date's group
         )
         for e in session.scalars(stmt)
     ]
