@@ -209,6 +209,7 @@ def test_a_refused_entry_can_be_discarded_and_only_then_leaves(context: Any, liv
     email = _sign_up_and_open_log(page)
     context.set_offline(True)
     _add(page, "ZZZZZ")
+    _waiting(page, 1)  # queued before the connection returns (else it is sent online and refused at once)
     context.set_offline(False)
     page.locator("#outbox-lines li.refused").wait_for()
     page.locator("#outbox-lines li.refused button", has_text="Discard").click()
