@@ -13,7 +13,8 @@ from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 import numpy as np
 import pyarrow as pa
 
-from openrvu.pricing.bulk import BulkRepricer, _cents, _money, outcome_rows
+from openrvu.pricing.bulk import BulkRepricer, _cents, outcome_rows
+from openrvu.pricing.bulk_arrow import _money
 from openrvu.pricing.contract import DEFAULT_CONTRACT, contract_from_dict
 from openrvu.pricing.records import reprice_records
 from openrvu.pricing.service import PricingService

@@ -30,14 +30,14 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import TypeAlias
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
 from openrvu.pricing.arrays import KIND_ANES, KIND_CONTRACTOR, KIND_NONE, KIND_PAY, ROW_MODS, RefArrays
-from openrvu.pricing.bulk_arrow import _codes, _encode, _encode_runs, _ints, _money, _pick, _put
+from openrvu.pricing.bulk_arrow import _codes, _encode, _encode_runs, _ints
 from openrvu.pricing.bulk_groups import (
     _cumcount,
     _cut_points,
@@ -49,6 +49,16 @@ from openrvu.pricing.bulk_groups import (
     _first_index,
     _group_ids,
     _ranked,
+)
+from openrvu.pricing.bulk_output import (
+    OUTPUT_NAMES,
+    Coded,
+    Column,
+    Money,
+    arrow,
+    csv_lines,
+    put,
+    with_outputs,
 )
 from openrvu.pricing.contract import Contract
 from openrvu.pricing.engine import SurgeryIndicators, modifier_effects
@@ -67,7 +77,6 @@ from openrvu.pricing.records import (
 )
 from openrvu.pricing.service import PricingService, parse_locality
 
-OUTPUT_NAMES = ("release", "allowed", "wrvu", "rules", "error")
 FACTOR_MODIFIERS = frozenset({"22", "52", "53", "54", "55", "56", "62", "66", "80", "81", "82", "AS"})
 GROUPS = ("img-tc", "img-pc", "cv-tc", "oph-tc", "pe")
 RATES = {"img-tc": 50, "img-pc": 5, "cv-tc": 25, "oph-tc": 20, "pe": 50}
@@ -76,6 +85,8 @@ _BILAT = {1: "12:150", 2: "12:200", 3: "12:100", 4: "12:n/a", 5: "12:150-pair", 
 _ROWMOD_CODE = {1: "8:26", 2: "8:TC", 3: "9:53"}
 _INT64_SAFE = 4.0e18
 PARALLEL_MIN_LINES = 300_000
+# A chunk's result: its output columns, or its lines as CSV text in parts
+_Part: TypeAlias = dict[str, Column] | list[bytes | pa.Buffer]
 
 
 @dataclass
@@ -129,7 +140,7 @@ def default_workers(lines: int) -> int:
 _FORKED: tuple | None = None
 
 
-def _forked_chunk(k: int) -> tuple[dict[str, pa.Array] | pa.Buffer, BulkStats, np.ndarray | None]:
+def _forked_chunk(k: int) -> tuple[_Part, BulkStats, np.ndarray | None]:
     """Price chunk ``k`` in a forked worker, on its own database connection."""
     assert _FORKED is not None, "only called in a process forked by BulkRepricer._chunk_results"
     repricer, table, contract, order, bounds, as_csv = _FORKED
@@ -143,7 +154,7 @@ def _forked_chunk(k: int) -> tuple[dict[str, pa.Array] | pa.Buffer, BulkStats, n
 
 def _price_chunk(
     repricer, table, contract, order, bounds, k, as_csv
-) -> tuple[dict[str, pa.Array] | pa.Buffer, BulkStats, np.ndarray | None]:
+) -> tuple[_Part, BulkStats, np.ndarray | None]:
     """Chunk ``k`` of a table split by ``order`` (``None``: the chunks are consecutive slices, whose
     encounter keys come back too, to check that no encounter was cut): its output columns (plain
     arrays), or with ``as_csv`` its repriced lines as CSV text (with the header for chunk 0)."""
@@ -154,12 +165,8 @@ def _price_chunk(
     part, stats = repricer._columns(chunk, contract)
     keys = _encounter_keys(chunk) if order is None and len(bounds) > 2 else None
     if as_csv:
-        return csv_text(with_outputs(chunk, part), header=k == 0), stats, keys
-    columns = {
-        name: (col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col)
-        for name, col in part.items()
-    }
-    return columns, stats, keys
+        return csv_lines(chunk, part, header=k == 0), stats, keys
+    return part, stats, keys
 
 
 class BulkRepricer:
@@ -186,17 +193,24 @@ class BulkRepricer:
         the chunks are shared with forked worker processes (``None``: 2 processes for tables of at least
         ``PARALLEL_MIN_LINES`` lines when two cores are free to us, else 1); the output is the same.
         """
+        out, stats = self._outputs(table, contract, chunk_lines, workers)
+        return with_outputs(table, out), stats
+
+    def _outputs(
+        self, table: pa.Table, contract: Contract, chunk_lines: int, workers: int | None
+    ) -> tuple[dict[str, Column], BulkStats]:
+        """The output columns of a table, in line order."""
         parts, stats, order = self._run(table, contract, chunk_lines, workers, as_csv=False)
         if order is None:
-            out = {name: pa.chunked_array([part[name] for part in parts]) for name in OUTPUT_NAMES}
+            out = {name: pa.chunked_array([arrow(part[name]) for part in parts]) for name in OUTPUT_NAMES}
         else:
             back = np.empty(len(order), dtype=np.int64)
             back[order] = np.arange(len(order))
             out = {
-                name: pc.take(pa.concat_arrays([part[name] for part in parts]), _ints(back))
+                name: pc.take(pa.concat_arrays([_flat(arrow(part[name])) for part in parts]), _ints(back))
                 for name in OUTPUT_NAMES
             }
-        return with_outputs(table, out), stats
+        return out, stats
 
     def reprice_csv(
         self,
@@ -204,15 +218,15 @@ class BulkRepricer:
         contract: Contract,
         chunk_lines: int = 500_000,
         workers: int | None = None,
-    ) -> tuple[list[pa.Buffer], BulkStats]:
+    ) -> tuple[list[bytes | pa.Buffer], BulkStats]:
         """``reprice``, returned as CSV text in parts (to be written one after the other): the same text
         as ``csv_text`` of the repriced table. Each process writes its own chunks, so that the
         writing is shared too."""
         parts, stats, order = self._run(table, contract, chunk_lines, workers, as_csv=True)
         if order is not None:  # chunks of scattered lines: back in line order, then written
-            out, stats = self.reprice(table, contract, chunk_lines, workers)
-            return [csv_text(out, header=True)], stats
-        return parts, stats
+            out, stats = self._outputs(table, contract, chunk_lines, workers)
+            return csv_lines(table, out, header=True), stats
+        return [text for part in parts for text in part], stats
 
     def _run(
         self, table: pa.Table, contract: Contract, chunk_lines: int, workers: int | None, as_csv: bool
@@ -248,7 +262,7 @@ class BulkRepricer:
         bounds: np.ndarray,
         workers: int,
         as_csv: bool,
-    ) -> list[tuple[dict[str, pa.Array] | pa.Buffer, BulkStats, np.ndarray | None]]:
+    ) -> list[tuple[_Part, BulkStats, np.ndarray | None]]:
         """The output columns (or CSV text) of each chunk, in chunk order; chunk k runs in process
         k % workers."""
         global _FORKED
@@ -272,7 +286,7 @@ class BulkRepricer:
         finally:
             _FORKED = None
 
-    def _columns(self, table: pa.Table, contract: Contract) -> tuple[dict[str, pa.Array], BulkStats]:
+    def _columns(self, table: pa.Table, contract: Contract) -> tuple[dict[str, Column], BulkStats]:
         """The five output columns of a table of whole encounters."""
         cols = {name: table.column(name) for name in REQUIRED_COLUMNS}
         size = table.num_rows
@@ -470,13 +484,13 @@ class BulkRepricer:
             exact_on & nonpar,
         )
         out = {
-            "release": _pick(
+            "release": Coded(
                 [*self.release_names, ""], np.where(fast & (rel >= 0), rel, len(self.release_names))
             ),
-            "allowed": _money(cents, allowed_ok),
-            "wrvu": _money(wrvu, fast),
+            "allowed": Money(cents, allowed_ok),
+            "wrvu": Money(wrvu, fast),
             "rules": rules,
-            "error": _pick([""], np.zeros(size, dtype=np.int64)),
+            "error": Coded([""], np.zeros(size, dtype=np.int64)),
         }
         stats = BulkStats(lines=size, vectorized=int(fast.sum()))
         slow = np.flatnonzero(~fast)
@@ -887,7 +901,7 @@ class BulkRepricer:
                     )
                 )
             choice[idx] = group + 1
-        return _pick(texts_of, choice)
+        return Coded(texts_of, choice)
 
     def _rule_text(
         self,
@@ -956,11 +970,11 @@ class BulkRepricer:
         texts = {"": 0}
         choice = np.zeros(table.num_rows, dtype=np.int64)
         choice[slow] = [texts.setdefault(o.error, len(texts)) for o in outcomes]
-        out["error"] = _pick(list(texts), choice)
+        out["error"] = Coded(list(texts), choice)
         for name in ("release", "allowed", "wrvu", "rules"):
             values = [getattr(o, name) for o in outcomes]
             if any(values):  # else the column already holds "" there (the arrays fill only their lines)
-                out[name] = _put(out[name], slow, values)
+                out[name] = put(out[name], slow, values)
 
 
 def _cents(amount: np.ndarray, factor: np.ndarray) -> np.ndarray:
@@ -1003,21 +1017,8 @@ def _checks(mods: tuple[str, ...]) -> bool:
     return True
 
 
-def with_outputs(table: pa.Table, out: dict[str, pa.Array]) -> pa.Table:
-    """The table with the output columns appended (replacing input columns of the same names)."""
-    result = table
-    for name in OUTPUT_NAMES:
-        if name in result.column_names:
-            result = result.drop_columns([name])
-        result = result.append_column(name, out[name])
-    return result
-
-
-def csv_text(table: pa.Table, header: bool) -> pa.Buffer:
-    """A table as the CSV text ``openrvu reprice`` writes (fields quoted only where needed)."""
-    sink = pa.BufferOutputStream()
-    pacsv.write_csv(table, sink, pacsv.WriteOptions(include_header=header, quoting_style="needed"))
-    return sink.getvalue()
+def _flat(array: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
 def outcome_rows(table: pa.Table) -> list[Outcome]:

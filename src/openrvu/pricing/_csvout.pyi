@@ -1,0 +1,3 @@
+# The compiled CSV writer (src/openrvu/pricing/_csvout.c).
+
+def write_rows(rows: int, columns: list[tuple[object, ...]]) -> bytes: ...
