@@ -13,7 +13,9 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
@@ -27,6 +29,24 @@ from openrvu.tracker.models import Base, User
 
 DEFAULT_PG_URL = "postgresql+psycopg://openrvu@127.0.0.1:54329/openrvu_test"
 PASSWORD = "correct horse battery"
+
+# Tests that need priced log lines date them here, not today: a Monday of the latest year the CMS folder
+# has a release for (RVU26C), so the lines are priced whatever day the suite runs. A line dated in a
+# year no loaded release covers (today, from 2027 on) is stored unpriced with a note until that year's
+# release is loaded (``Catalog.awaited_stand_in``).
+PRICED_DAY = date(2026, 11, 2)
+
+
+def release_in_force(reference: Any, day: date) -> str | None:
+    """The name of the release that prices a line dated ``day``, or None when no loaded release covers
+    its year. Tests of pages that default to today (dashboards, year-to-date figures) expect priced
+    figures in the first case and unpriced lines in the second."""
+    from openrvu.reference.errors import NoReleaseForDate
+
+    try:
+        return str(reference.release_for_date(day)[0].name)
+    except NoReleaseForDate:
+        return None
 
 
 def pg_admin_url() -> str:

@@ -6,20 +6,22 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from fastapi.testclient import TestClient
 
+from fixtures_tracker import PRICED_DAY, release_in_force
 from fixtures_web import csrf, sign_up
 
 HTML = {"accept": "text/html"}
-TODAY = date.today().isoformat()
+DAY = PRICED_DAY.isoformat()  # lines are dated inside a loaded release, so they are priced in any year
 
 
 def _form(client: TestClient, **fields: object) -> dict[str, object]:
     base: dict[str, object] = {
         "csrf_token": csrf(client),
         "units": "1",
-        "date_of_service": TODAY,
+        "date_of_service": DAY,
         "pos": "11",
     }
     base.update(fields)
@@ -34,7 +36,7 @@ def test_log_page_prefills_date_pos_and_an_idempotency_key(client: TestClient) -
     sign_up(client, "doc@example.org")
     page = client.get("/log", headers=HTML)
     assert page.status_code == 200
-    assert f'name="date_of_service" type="date" value="{TODAY}"' in page.text
+    assert f'name="date_of_service" type="date" value="{date.today().isoformat()}"' in page.text
     assert re.search(r'<option value="11" selected>', page.text)
     assert re.search(r'name="idempotency_key" value="[0-9a-f]{32}"', page.text)
     assert 'type="checkbox" id="mod-25" name="modifiers" value="25"' in page.text
@@ -107,25 +109,31 @@ def test_favourites_recent_codes_and_templates(client: TestClient) -> None:
     client.post("/log/favourites", data={"csrf_token": csrf(client), "hcpcs": "99214", "modifiers": "25"})
     page = client.get("/log", headers=HTML).text
     assert 'id="favourites"' in page and 'data-pick-code="99214" data-pick-mods="25"' in page
-    client.post("/log/templates", data={"csrf_token": csrf(client), "day": TODAY})
+    client.post("/log/templates", data={"csrf_token": csrf(client), "day": DAY})
     page = client.get("/log", headers=HTML).text
     template_id = re.search(r'action="/log/templates/(\d+)"', page)
     assert template_id and "99214-25 + 20610-RT" in page
-    form = {"csrf_token": csrf(client), "idempotency_key": "tpl-1", "date_of_service": TODAY, "pos": "11"}
+    form = {"csrf_token": csrf(client), "idempotency_key": "tpl-1", "date_of_service": DAY, "pos": "11"}
     client.post(f"/log/templates/{template_id.group(1)}", data=form)
     client.post(f"/log/templates/{template_id.group(1)}", data=form)  # a double tap logs it once
     assert len(_lines(client)) == 4
 
 
-def test_dashboard_totals_equal_the_sum_of_the_lines(client: TestClient) -> None:
+def test_dashboard_totals_equal_the_sum_of_the_lines(client: TestClient, reference: Any) -> None:
     sign_up(client, "dash@example.org")
+    today = date.today()  # the dashboard's ranges end today: the lines are dated today
     for code in ("99213", "99214", "99214"):
-        client.post("/log", data=_form(client, hcpcs=code))
-    expected = sum((Decimal(str(x["wrvu"])) for x in _lines(client)), Decimal(0))
+        client.post("/log", data=_form(client, hcpcs=code, date_of_service=today.isoformat()))
+    priced = release_in_force(reference, today) is not None
+    wrvus = [x["wrvu"] for x in _lines(client)]
+    # in a year with no loaded release the lines wait unpriced: the dashboard counts them as 0 and says so
+    assert all(x is not None for x in wrvus) if priced else wrvus == [None, None, None]
+    expected = sum((Decimal(str(x)) for x in wrvus if x is not None), Decimal(0))
     page = client.get("/dashboard", params={"period": "day"}, headers=HTML)
     assert page.status_code == 200
     total = re.search(r'id="total-wrvu">([0-9.,]+)<', page.text)
     assert total and Decimal(total.group(1).replace(",", "")) == expected
+    assert ("3 line(s) have no CMS amount" in page.text) is not priced
     assert re.search(r'id="total-lines">3<', page.text)
     assert "/static/vendor/vega-embed.min.js" in page.text and 'data-spec="spec-series"' in page.text
     assert 'id="em-mix"' in page.text and "99214" in page.text
@@ -133,10 +141,7 @@ def test_dashboard_totals_equal_the_sum_of_the_lines(client: TestClient) -> None
 
 def test_import_preview_shows_line_errors_and_commits_all_or_nothing(client: TestClient) -> None:
     sign_up(client, "import@example.org")
-    bad = (
-        f"date,hcpcs,modifiers,units,pos\n{TODAY},99213,25,1,11\n{TODAY},ZZZZZ,,1,11\n"
-        "not-a-date,99214,,1,11\n"
-    )
+    bad = f"date,hcpcs,modifiers,units,pos\n{DAY},99213,25,1,11\n{DAY},ZZZZZ,,1,11\nnot-a-date,99214,,1,11\n"
     token = csrf(client)
     preview = client.post(
         "/import/preview",
@@ -148,7 +153,7 @@ def test_import_preview_shows_line_errors_and_commits_all_or_nothing(client: Tes
     assert 'id="import-errors"' in preview.text and "/import/commit" not in preview.text
     assert re.search(r"<td>3</td>.*ZZZZZ", preview.text, re.S) and re.search(r"<td>4</td>", preview.text)
     assert _lines(client) == []
-    good = f"hcpcs,date,units\n99213,{TODAY},1\n99214,{TODAY},2\n"
+    good = f"hcpcs,date,units\n99213,{DAY},1\n99214,{DAY},2\n"
     preview = client.post(
         "/import/preview",
         data={"csrf_token": token},
@@ -191,14 +196,17 @@ def test_profile_form_keeps_bad_input_and_saves_good_input(client: TestClient) -
     assert 'value="10001"' in good.text
 
 
-def test_dashboard_numbers_link_to_the_lines_behind_them(client: TestClient) -> None:
+def test_dashboard_numbers_link_to_the_lines_behind_them(client: TestClient, reference: Any) -> None:
     sign_up(client, "trace@example.org")
+    today = date.today()  # the dashboard's ranges end today: the lines are dated today
     for code in ("99213", "99214", "99214"):
-        client.post("/log", data=_form(client, hcpcs=code))
+        client.post("/log", data=_form(client, hcpcs=code, date_of_service=today.isoformat()))
     page = client.get("/dashboard", params={"period": "day"}, headers=HTML).text
     link = re.search(r'href="(/lines\?start=[0-9-]+&amp;end=[0-9-]+&amp;hcpcs=99214)"', page)
     assert link
     lines = client.get(link.group(1).replace("&amp;", "&"), headers=HTML)
     assert lines.status_code == 200
-    assert re.search(r'id="lines-wrvu">3\.84<', lines.text)  # two 99214 at 1.92
+    # two 99214 at 1.92 (RVU26C); lines of a year with no loaded release wait unpriced and count as 0
+    expected = "3.84" if release_in_force(reference, today) else "0.00"
+    assert re.search(rf'id="lines-wrvu">{re.escape(expected)}<', lines.text)
     assert lines.text.count("<code>99214</code>") == 2 and "<code>99213</code>" not in lines.text
