@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import shutil
+import tempfile
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -171,10 +174,19 @@ def reprice_file(
         except PricingError:
             continue
     repricer = BulkRepricer(service, releases_for(service, sorted(dates)), cache_dir)
-    parts, stats = repricer.reprice_csv(table, contract)
-    with dst.open("wb") as handle:
-        for part in parts:
-            handle.write(part)
+    if dst.exists() and not dst.is_file():  # a pipe or a device (-o /dev/stdout): written in order
+        with tempfile.TemporaryDirectory() as tmp:
+            stats = repricer.write_csv(table, contract, Path(tmp) / "repriced.csv")
+            with (Path(tmp) / "repriced.csv").open("rb") as text, dst.open("wb") as handle:
+                shutil.copyfileobj(text, handle)
+    else:  # a new file beside it, renamed over it once complete: a failed run leaves the old one
+        target = dst.resolve() if dst.is_symlink() else dst
+        partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+        try:
+            stats = repricer.write_csv(table, contract, partial)
+            os.replace(partial, target)
+        finally:
+            partial.unlink(missing_ok=True)
     return {
         "lines": stats.lines,
         "vectorized": stats.vectorized,
@@ -198,6 +210,8 @@ def reprice(
     """
     if not src.exists():
         raise fail(f"no such file: {src}")
+    if not out.parent.is_dir():
+        raise fail(f"no such folder for the output: {out.parent}")
     try:
         contract = _contract(contract_file)
         counts = reprice_file(_service(contract), src, out, contract, load_settings().home / "cache")

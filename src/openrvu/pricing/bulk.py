@@ -22,8 +22,10 @@ shared with a forked second process that also writes its own chunks' CSV.
 
 from __future__ import annotations
 
+import mmap
 import multiprocessing
 import os
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -136,36 +138,94 @@ def default_workers(lines: int) -> int:
     return 2 if cores >= 2 and os.getloadavg()[0] < cores - 0.5 else 1
 
 
+class ChunkAbandoned(Exception):
+    """Another process pricing the same file failed: this one stops too."""
+
+
+class _ChunkSink:
+    """Writes the CSV text of each consecutive chunk at its place in one file, from whichever process
+    priced it: a chunk's place is the total size of the chunks before it, which the processes share
+    through a small shared memory array (the text itself is never sent between processes).
+
+    Each process sets its chunk's size before waiting for the sizes of earlier chunks, and prices its
+    chunks in increasing order, so that the waits always end; a process that fails sets the last
+    entry, and a waiting process gives up when it is set or ``alive()`` says the others are gone.
+    """
+
+    def __init__(self, fd: int, chunks: int) -> None:
+        self.fd = fd
+        self._shared = mmap.mmap(-1, 8 * (chunks + 1))  # anonymous and shared: seen across fork
+        self.sizes = np.frombuffer(self._shared, dtype=np.int64)
+        self.sizes[:chunks] = -1  # not yet known
+        self.sizes[chunks] = 0  # 1: a process failed
+        self.alive: Callable[[], bool] = lambda: True
+
+    def fail(self) -> None:
+        self.sizes[-1] = 1
+
+    def write(self, k: int, parts: list[bytes | pa.Buffer]) -> None:
+        self.sizes[k] = sum(len(p) for p in parts)
+        while True:
+            before = self.sizes[:k]
+            if bool((before >= 0).all()):
+                break
+            if self.sizes[-1] or not self.alive():
+                raise ChunkAbandoned(f"chunk {k}: another process pricing this file failed")
+            time.sleep(0.0005)
+        offset = int(before.sum())
+        for part in parts:
+            view = memoryview(part)
+            while len(view):
+                written = os.pwrite(self.fd, view, offset)
+                view, offset = view[written:], offset + written
+
+    def rewrite(self, parts: list[bytes | pa.Buffer]) -> None:
+        """Replace the file's text (one process, nothing else writing)."""
+        os.ftruncate(self.fd, 0)
+        self.sizes[:] = 0
+        self.write(0, parts)
+
+
 # What a forked worker prices from: set by the parent just before the fork, never pickled.
 _FORKED: tuple | None = None
 
 
-def _forked_chunk(k: int) -> tuple[_Part, BulkStats, np.ndarray | None]:
+def _forked_chunk(k: int) -> tuple[_Part | None, BulkStats, np.ndarray | None]:
     """Price chunk ``k`` in a forked worker, on its own database connection."""
     assert _FORKED is not None, "only called in a process forked by BulkRepricer._chunk_results"
-    repricer, table, contract, order, bounds, as_csv = _FORKED
+    repricer, table, contract, order, bounds, sink = _FORKED
     if repricer._pid != os.getpid():
         # an SQLite connection must not be used across fork: the engine fallback gets its own
         db = repricer.service.db
         repricer.service = PricingService(type(db)(db.path), repricer.service.contract)
         repricer._pid = os.getpid()
-    return _price_chunk(repricer, table, contract, order, bounds, k, as_csv)
+        if sink is not None:
+            parent = os.getppid()
+            sink.alive = lambda: os.getppid() == parent
+    try:
+        return _price_chunk(repricer, table, contract, order, bounds, k, sink)
+    except BaseException:
+        if sink is not None:
+            sink.fail()
+        raise
 
 
 def _price_chunk(
-    repricer, table, contract, order, bounds, k, as_csv
-) -> tuple[_Part, BulkStats, np.ndarray | None]:
+    repricer, table, contract, order, bounds, k, sink
+) -> tuple[_Part | None, BulkStats, np.ndarray | None]:
     """Chunk ``k`` of a table split by ``order`` (``None``: the chunks are consecutive slices, whose
     encounter keys come back too, to check that no encounter was cut): its output columns (plain
-    arrays), or with ``as_csv`` its repriced lines as CSV text (with the header for chunk 0)."""
+    arrays), or with a ``sink`` nothing: its repriced lines are written there as CSV text (with the
+    header for chunk 0)."""
     if order is None:
         chunk = table.slice(bounds[k], bounds[k + 1] - bounds[k])
     else:
         chunk = table.take(_ints(order[bounds[k] : bounds[k + 1]]))
     part, stats = repricer._columns(chunk, contract)
     keys = _encounter_keys(chunk) if order is None and len(bounds) > 2 else None
-    if as_csv:
-        return csv_lines(chunk, part, header=k == 0), stats, keys
+    if sink is not None:
+        sink.write(k, csv_lines(chunk, part, header=k == 0))
+        return None, stats, keys
     return part, stats, keys
 
 
@@ -200,7 +260,7 @@ class BulkRepricer:
         self, table: pa.Table, contract: Contract, chunk_lines: int, workers: int | None
     ) -> tuple[dict[str, Column], BulkStats]:
         """The output columns of a table, in line order."""
-        parts, stats, order = self._run(table, contract, chunk_lines, workers, as_csv=False)
+        parts, stats, order = self._run(table, contract, chunk_lines, workers, None)
         if order is None:
             out = {name: pa.chunked_array([arrow(part[name]) for part in parts]) for name in OUTPUT_NAMES}
         else:
@@ -212,41 +272,62 @@ class BulkRepricer:
             }
         return out, stats
 
-    def reprice_csv(
+    def write_csv(
         self,
         table: pa.Table,
         contract: Contract,
+        path: Path,
         chunk_lines: int = 500_000,
         workers: int | None = None,
-    ) -> tuple[list[bytes | pa.Buffer], BulkStats]:
-        """``reprice``, returned as CSV text in parts (to be written one after the other): the same text
-        as ``csv_text`` of the repriced table. Each process writes its own chunks, so that the
-        writing is shared too."""
-        parts, stats, order = self._run(table, contract, chunk_lines, workers, as_csv=True)
-        if order is not None:  # chunks of scattered lines: back in line order, then written
-            out, stats = self._outputs(table, contract, chunk_lines, workers)
-            return csv_lines(table, out, header=True), stats
-        return [text for part in parts for text in part], stats
-
-    def _run(
-        self, table: pa.Table, contract: Contract, chunk_lines: int, workers: int | None, as_csv: bool
-    ) -> tuple[list, BulkStats, np.ndarray | None]:
-        """The parts of each chunk (columns or CSV text), the stats, and the line order of the chunks
-        (``None``: consecutive slices of the table)."""
+    ) -> BulkStats:
+        """``reprice``, written to ``path`` (a regular file, created or emptied) as CSV: the same text
+        as ``csv_text`` of the repriced table. Each process writes its own chunks in place, so that
+        the writing is shared too."""
         if workers is None:
             workers = default_workers(table.num_rows)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+        try:
+            chunks = self._chunk_count(table, chunk_lines, workers)
+            sink = _ChunkSink(fd, chunks)
+            _, stats, order = self._run(table, contract, chunk_lines, workers, sink)
+            if order is not None:  # chunks of scattered lines: back in line order, then written again
+                out, stats = self._outputs(table, contract, chunk_lines, workers)
+                sink.rewrite(csv_lines(table, out, header=True))
+        finally:
+            os.close(fd)
+        return stats
+
+    @staticmethod
+    def _chunk_count(table: pa.Table, chunk_lines: int, workers: int) -> int:
+        """How many chunks a table is priced in (each process gets one at least)."""
         chunks = -(-table.num_rows // chunk_lines)
         if workers > 1 and table.num_rows:
             chunks = max(chunks, workers)
+        return max(chunks, 1)
+
+    def _run(
+        self,
+        table: pa.Table,
+        contract: Contract,
+        chunk_lines: int,
+        workers: int | None,
+        sink: _ChunkSink | None,
+    ) -> tuple[list, BulkStats, np.ndarray | None]:
+        """The output columns of each chunk (with a ``sink``: ``None``, their CSV text is written
+        there), the stats, and the line order of the chunks (``None``: consecutive slices of the
+        table; otherwise nothing was written to the sink)."""
+        if workers is None:
+            workers = default_workers(table.num_rows)
+        chunks = self._chunk_count(table, chunk_lines, workers)
         order: np.ndarray | None = None
-        bounds = _cut_points(table, max(chunks, 1))
-        results = self._chunk_results(table, contract, order, bounds, workers, as_csv)
+        bounds = _cut_points(table, chunks)
+        results = self._chunk_results(table, contract, order, bounds, workers, sink)
         if len(bounds) > 2 and not _disjoint([keys for _, _, keys in results if keys is not None]):
             # an encounter's lines are far apart: chunks by a hash of its id and date instead
             chunk = _encounter_hash(table.column("encounter_id"), _codes(table.column("date"))) % chunks
             order = np.argsort(chunk, kind="stable")
             bounds = np.searchsorted(chunk[order], np.arange(chunks + 1))
-            results = self._chunk_results(table, contract, order, bounds, workers, False)
+            results = self._chunk_results(table, contract, order, bounds, workers, None)
         stats = BulkStats(lines=table.num_rows)
         for _, part_stats, _ in results:
             stats.vectorized += part_stats.vectorized
@@ -261,30 +342,43 @@ class BulkRepricer:
         order: np.ndarray | None,
         bounds: np.ndarray,
         workers: int,
-        as_csv: bool,
-    ) -> list[tuple[_Part, BulkStats, np.ndarray | None]]:
-        """The output columns (or CSV text) of each chunk, in chunk order; chunk k runs in process
+        sink: _ChunkSink | None,
+    ) -> list[tuple[_Part | None, BulkStats, np.ndarray | None]]:
+        """The results of each chunk (``_price_chunk``), in chunk order; chunk k runs in process
         k % workers."""
         global _FORKED
         chunks = len(bounds) - 1
         forkable = "fork" in multiprocessing.get_all_start_methods()  # not on Windows
         if workers <= 1 or not forkable or getattr(self.service.db, "path", None) is None:
-            return [_price_chunk(self, table, contract, order, bounds, k, as_csv) for k in range(chunks)]
+            return [_price_chunk(self, table, contract, order, bounds, k, sink) for k in range(chunks)]
         # fork: the children inherit the table and the arrays (copy-on-write, nothing pickled on the way
-        # in); only their output columns come back
-        _FORKED = (self, table, contract, order, bounds, as_csv)
+        # in); only their output columns (or, with a sink, their counts) come back
+        _FORKED = (self, table, contract, order, bounds, sink)
         try:
             context = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(max_workers=workers - 1, mp_context=context) as pool:
                 futures = {k: pool.submit(_forked_chunk, k) for k in range(chunks) if k % workers}
-                mine = {
-                    k: _price_chunk(self, table, contract, order, bounds, k, as_csv)
-                    for k in range(chunks)
-                    if k % workers == 0
-                }
+                if sink is not None:
+                    sink.alive = lambda: not any(f.done() and f.exception() for f in futures.values())
+                try:
+                    mine = {
+                        k: _price_chunk(self, table, contract, order, bounds, k, sink)
+                        for k in range(chunks)
+                        if k % workers == 0
+                    }
+                except BaseException:
+                    if sink is not None:
+                        sink.fail()  # the workers waiting on this process's chunks stop
+                    pool.shutdown(cancel_futures=True)
+                    for future in futures.values():  # a worker's own error says more than ours
+                        if not future.cancelled() and future.exception() is not None:
+                            future.result()
+                    raise
                 return [mine[k] if k in mine else futures[k].result() for k in range(chunks)]
         finally:
             _FORKED = None
+            if sink is not None:
+                sink.alive = lambda: True
 
     def _columns(self, table: pa.Table, contract: Contract) -> tuple[dict[str, Column], BulkStats]:
         """The five output columns of a table of whole encounters."""
