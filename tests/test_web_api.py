@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from fixtures_tracker import PRICED_DAY
 from fixtures_web import csrf, sign_up
 from openrvu.cli import app as cli_app
 from openrvu.settings import Settings
@@ -68,7 +68,7 @@ def test_api_price_prices_an_encounter_to_the_cent(client: TestClient) -> None:
 
 def test_api_log_needs_a_session_or_a_token(client: TestClient) -> None:
     assert client.get("/api/log").status_code == 401
-    payload = {"date_of_service": date.today().isoformat(), "hcpcs": "99213"}
+    payload = {"date_of_service": PRICED_DAY.isoformat(), "hcpcs": "99213"}
     assert client.post("/api/log", json=payload, headers={"x-csrf-token": csrf(client)}).status_code == 401
     sign_up(client, "api@example.org")
     created = client.post(

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from fixtures_tracker import release_in_force
 from fixtures_web import csrf, sign_up
 
 HTML = {"accept": "text/html"}
@@ -21,7 +23,9 @@ def _user_id(admin: TestClient, email: str) -> int:
     return int(found.group(1))
 
 
-def test_admin_creates_a_group_manager_sees_totals_clinician_gets_404(web_app: FastAPI) -> None:
+def test_admin_creates_a_group_manager_sees_totals_clinician_gets_404(
+    web_app: FastAPI, reference: Any
+) -> None:
     admin = TestClient(web_app, base_url="https://testserver")
     sign_up(admin, "admin@example.org")
     admin.post("/admin/signup-mode", data={"csrf_token": csrf(admin), "signup_mode": "open"})
@@ -35,7 +39,7 @@ def test_admin_creates_a_group_manager_sees_totals_clinician_gets_404(web_app: F
             "csrf_token": csrf(clinician),
             "hcpcs": "99214",
             "units": "1",
-            "date_of_service": date.today().isoformat(),
+            "date_of_service": date.today().isoformat(),  # the board's ranges end today
             "pos": "11",
         },
     )
@@ -56,7 +60,12 @@ def test_admin_creates_a_group_manager_sees_totals_clinician_gets_404(web_app: F
     board = manager.get("/groups/1", params={"period": "day"}, headers=HTML)
     assert board.status_code == 200
     assert "clinician@example.org" in board.text and 'id="members"' in board.text
-    assert re.search(r'id="group-wrvu">1\.92<', board.text)  # 99214 work RVU, national (RVU26C)
+    # 99214 work RVU, national (RVU26C); a line of a year with no loaded release waits unpriced (0)
+    expected = "1.92" if release_in_force(reference, date.today()) else "0.00"
+    assert re.search(rf'id="group-wrvu">{re.escape(expected)}<', board.text)
+    assert re.search(
+        r'<tr><td>clinician@example.org</td>(?:(?!</tr>).)*<td class="num">1</td></tr>', board.text
+    )
     assert clinician.get("/groups/1", headers=HTML).status_code == 404
     assert clinician.post("/groups", data={"csrf_token": csrf(clinician), "name": "Mine"}).status_code == 403
     assert manager.get("/api/log").json()["lines"] == []  # a manager's own log is still only their own

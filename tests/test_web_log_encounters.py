@@ -4,20 +4,21 @@ last line" joins it (or an API token names one); templates are one encounter; sh
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from fixtures_tracker import PRICED_DAY
 from fixtures_web import csrf, sign_up
 
 HTML = {"accept": "text/html"}
-TODAY = date.today().isoformat()
+DAY = PRICED_DAY.isoformat()  # inside a loaded release, so the lines are priced in any year
 
 
 def _form(client: TestClient, **fields: object) -> dict[str, object]:
-    return {"csrf_token": csrf(client), "units": "1", "date_of_service": TODAY, "pos": "11", **fields}
+    return {"csrf_token": csrf(client), "units": "1", "date_of_service": DAY, "pos": "11", **fields}
 
 
 def _lines(client: TestClient) -> list[dict[str, object]]:
@@ -25,7 +26,7 @@ def _lines(client: TestClient) -> list[dict[str, object]]:
 
 
 def _api(client: TestClient, **fields: object) -> Any:
-    body = {"date_of_service": TODAY, "hcpcs": "20610", **fields}
+    body = {"date_of_service": DAY, "hcpcs": "20610", **fields}
     return client.post("/api/log", json=body, headers={"x-csrf-token": csrf(client)})
 
 
@@ -76,12 +77,12 @@ def test_a_template_logs_its_codes_as_one_encounter(client: TestClient) -> None:
     client.post(
         "/log", data=_form(client, hcpcs="20610", modifiers=["59"], same_patient="1", idempotency_key="2")
     )
-    client.post("/log/templates", data={"csrf_token": csrf(client), "day": TODAY})
+    client.post("/log/templates", data={"csrf_token": csrf(client), "day": DAY})
     page = client.get("/log", headers=HTML).text
     template_id = re.search(r'action="/log/templates/(\d+)"', page)
     assert template_id and "<strong>20610 + 20610-59</strong>" in page  # the last patient's lines only
     for key in ("t1", "t2"):  # two more patients with the usual pair
-        form = {"csrf_token": csrf(client), "idempotency_key": key, "date_of_service": TODAY, "pos": "11"}
+        form = {"csrf_token": csrf(client), "idempotency_key": key, "date_of_service": DAY, "pos": "11"}
         client.post(f"/log/templates/{template_id.group(1)}", data=form)
     lines = _lines(client)[1:]
     assert len(lines) == 6
@@ -122,9 +123,7 @@ def test_api_encounter_field_groups_validates_and_keeps_idempotency(client: Test
 def test_import_page_explains_the_encounter_column_and_never_echoes_its_values(client: TestClient) -> None:
     sign_up(client, "imp@example.org")
     assert 'id="import-encounters"' in client.get("/import", headers=HTML).text
-    data = (
-        f"date,hcpcs,modifiers,visit\n{TODAY},20610,,ENC-77\n{TODAY},20610,59,ENC-77\n{TODAY},20610,,ENC-78\n"
-    )
+    data = f"date,hcpcs,modifiers,visit\n{DAY},20610,,ENC-77\n{DAY},20610,59,ENC-77\n{DAY},20610,,ENC-78\n"
     token = csrf(client)
     preview = client.post(
         "/import/preview",
@@ -158,7 +157,7 @@ def test_a_visit_beside_another_patients_biopsy_gets_no_badge_and_the_same_patie
 
 def test_a_visit_in_an_earlier_global_period_is_info_that_asks_if_same_patient(client: TestClient) -> None:
     sign_up(client, "ortho@example.org")
-    earlier = (date.today() - timedelta(days=10)).isoformat()
+    earlier = (PRICED_DAY - timedelta(days=10)).isoformat()
     client.post(
         "/log", data=_form(client, hcpcs="27447", pos="22", date_of_service=earlier, idempotency_key="s")
     )
