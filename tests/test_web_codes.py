@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import re
+import shutil
+from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+
+from fixtures_web import make_settings
+from openrvu.reference.build import ingest
+from openrvu.web import create_app
 
 HTML = {"accept": "text/html"}
 ZERO_WORK = (
@@ -106,3 +113,27 @@ def test_payment_card_prices_both_settings_at_a_zip_and_explains_bad_input(clien
     assert "National (GPCI 1.000)" in national.text
     bad = client.get("/codes/99213/payment", params={"zip": "00000"})
     assert 'id="payment-error"' in bad.text and "00000" in bad.text
+
+
+def test_payment_card_uses_the_latest_release_while_none_covers_today(
+    client: TestClient, cms_dir: Path, migrated_app_db: Path, tmp_path: Path
+) -> None:
+    """On 1 January, before the year's release is loaded, the card prices with the latest release and
+    names it (as the log and the planner do) instead of showing an error. A reference holding only the
+    CY2025 release makes today such a day, whatever the date."""
+    home = tmp_path / "home"
+    home.mkdir()
+    ingest(home / "reference.sqlite", [cms_dir / "pfs_rvu_2025"])
+    shutil.copyfile(migrated_app_db, tmp_path / "app.sqlite")
+    app = create_app(make_settings(home, cms_dir, tmp_path / "app.sqlite"))
+    with TestClient(app, base_url="https://testserver") as only_2025:
+        card = only_2025.get("/codes/99213/payment", params={"locality": "national"})
+    assert card.status_code == 200 and 'id="payment-error"' not in card.text
+    assert "release RVU25D" in card.text
+    office = re.search(r'data-setting="nonfacility"[^$]*\$([0-9,]+\.\d\d)', card.text, re.S)
+    # the same amount as 99213 in the office on a date RVU25D is in force, priced by the full reference
+    priced = client.get(
+        "/api/price", params={"codes": "99213", "pos": "11", "locality": "national", "date": "2025-11-03"}
+    ).json()
+    assert priced["lines"][0]["release"] == "RVU25D"
+    assert office and Decimal(office.group(1).replace(",", "")) == Decimal(priced["lines"][0]["allowed"])

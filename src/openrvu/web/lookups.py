@@ -56,13 +56,18 @@ NATIONAL = "national"
 
 def payment(svc: Services, hcpcs: str, modifier: str, *, locality: str, zip_code: str) -> dict[str, Any]:
     """The allowed amount of one unit of a code in both settings at a locality or ZIP, priced by
-    ``openrvu.pricing`` for today's date, with the coding warnings of the code billed alone;
+    ``openrvu.pricing`` for today's date (with the latest release while no loaded release covers
+    today's year, as the log and the planner do), with the coding warnings of the code billed alone;
     ``{"error": ...}`` when the input cannot be priced."""
     from datetime import date
 
     from openrvu.pricing.errors import PricingError
     from openrvu.pricing.model import LineInput
 
+    # On 1 January, before the year's release is loaded, the card shows the latest release's amounts
+    # (it names the release) rather than an error on every code page.
+    today = date.today()
+    on = svc.catalog.awaited_stand_in(today) or today
     where = zip_code.strip() or locality.strip() or NATIONAL
     # The tracker's pricing service knows "national" (every GPCI 1.000) besides localities and ZIPs.
     service = svc.catalog.pricing
@@ -70,16 +75,14 @@ def payment(svc: Services, hcpcs: str, modifier: str, *, locality: str, zip_code
     settings = []
     for key, pos, label in SETTINGS_POS:
         try:
-            result = service.price(
-                [LineInput(hcpcs.strip().upper(), mods, 1, pos)], on=date.today(), locality=where
-            )
+            result = service.price([LineInput(hcpcs.strip().upper(), mods, 1, pos)], on=on, locality=where)
         except PricingError as exc:
             return {"error": exc.detail, "field": exc.field, "where": where}
         settings.append({"key": key, "label": label, "line": result.lines[0]})
     first = settings[0]["line"]
     name = "National (GPCI 1.000)" if where == NATIONAL else f"{first.carrier}-{first.locality}"
     # the coding checks of the code billed alone (add-on without primary, status): same in both settings
-    warnings = service.coding_warnings([LineInput(hcpcs.strip().upper(), mods)], on=date.today())
+    warnings = service.coding_warnings([LineInput(hcpcs.strip().upper(), mods)], on=on)
     return {
         "where": where,
         "settings": settings,
