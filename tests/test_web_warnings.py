@@ -9,18 +9,19 @@ from datetime import date, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
+from fixtures_tracker import PRICED_DAY
 from fixtures_web import csrf, sign_up
 from openrvu.reference.categories import EM_FAMILIES
 
 HTML = {"accept": "text/html"}
-TODAY = date.today()
+DAY = PRICED_DAY  # lines are dated inside a loaded release, so they are priced in any year
 
 
 @pytest.fixture(scope="module")
 def picked(reference):  # type: ignore[no-untyped-def]
     """An add-on code, a major (090) procedure priced in the office, and an office E/M visit, all
-    active in the release in force today."""
-    release, _ = reference.release_for_date(TODAY)
+    active in the release in force on ``DAY``."""
+    release, _ = reference.release_for_date(DAY)
     active = [r for r in reference.iter_rvu(release.name) if r.modifier == "" and r.status_code == "A"]
     addon = next(r.hcpcs for r in active if r.global_days == "ZZZ" and r.hcpcs.isdigit())
     major = next(r.hcpcs for r in active if r.global_days == "090" and not r.nonfac_na and r.hcpcs.isdigit())
@@ -51,7 +52,7 @@ def _item(page: str, entry_id: int) -> str:
 
 def test_price_endpoint_returns_warnings_and_the_same_amounts(client: TestClient, picked) -> None:  # type: ignore[no-untyped-def]
     addon, _major, visit = picked
-    query = {"pos": "11", "locality": "national", "date": TODAY.isoformat()}
+    query = {"pos": "11", "locality": "national", "date": DAY.isoformat()}
     alone = client.get("/api/price", params={**query, "codes": addon})
     assert alone.status_code == 200
     body = alone.json()
@@ -77,8 +78,8 @@ def test_the_payment_card_of_an_add_on_code_says_it_needs_a_primary(client: Test
 def test_a_visit_inside_a_global_period_gets_a_badge_on_the_log(client: TestClient, picked) -> None:  # type: ignore[no-untyped-def]
     _addon, major, visit = picked
     sign_up(client, "surgeon@example.org")
-    surgery = _log(client, major, TODAY - timedelta(days=10))
-    follow_up = _log(client, visit, TODAY)
+    surgery = _log(client, major, DAY - timedelta(days=10))
+    follow_up = _log(client, visit, DAY)
     page = client.get("/log", headers=HTML).text
     badge = _item(page, follow_up)
     assert 'class="coding-warnings' in badge and 'data-code="em-in-global-period"' in badge
@@ -88,7 +89,7 @@ def test_a_visit_inside_a_global_period_gets_a_badge_on_the_log(client: TestClie
     assert lines.count('data-code="em-in-global-period"') == 1
     # the figures of the visit are those of the visit priced alone (the warning changes none)
     priced = client.get(
-        "/api/price", params={"codes": visit, "pos": "11", "locality": "national", "date": TODAY.isoformat()}
+        "/api/price", params={"codes": visit, "pos": "11", "locality": "national", "date": DAY.isoformat()}
     ).json()
     logged = {x["id"]: x for x in client.get("/api/log").json()["lines"]}[follow_up]
     assert (logged["wrvu"], logged["allowed"]) == (priced["lines"][0]["wrvu"], priced["lines"][0]["allowed"])
@@ -98,7 +99,7 @@ def test_a_visit_inside_a_global_period_gets_a_badge_on_the_log(client: TestClie
         "hcpcs": visit,
         "modifiers": ["24"],
         "units": "1",
-        "date_of_service": TODAY.isoformat(),
+        "date_of_service": DAY.isoformat(),
         "pos": "11",
     }
     assert client.post(f"/log/{follow_up}", data=edit, follow_redirects=False).status_code == 303
@@ -108,9 +109,9 @@ def test_a_visit_inside_a_global_period_gets_a_badge_on_the_log(client: TestClie
 def test_another_users_surgery_never_warns_on_my_lines(client: TestClient, picked) -> None:  # type: ignore[no-untyped-def]
     _addon, major, visit = picked
     sign_up(client, "one@example.org")  # the first account is the admin
-    _log(client, major, TODAY - timedelta(days=3))
+    _log(client, major, DAY - timedelta(days=3))
     client.post("/admin/signup-mode", data={"csrf_token": csrf(client), "signup_mode": "open"})
     client.cookies.clear()
     sign_up(client, "two@example.org")
-    mine = _log(client, visit, TODAY)
+    mine = _log(client, visit, DAY)
     assert "coding-warnings" not in _item(client.get("/log", headers=HTML).text, mine)
