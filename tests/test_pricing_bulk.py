@@ -113,3 +113,49 @@ def test_reprice_xlsx_input_same_as_csv(reference_path, monkeypatch, tmp_path) -
     xlsx_out = list(csv.DictReader((tmp_path / "in.xlsx.out").open()))
     assert xlsx_out == list(csv.DictReader((tmp_path / "in.csv.out").open()))
     assert "13:TC50" in xlsx_out[1]["rules"]
+
+
+def test_bulk_identical_to_engine_across_two_releases_and_odd_lookups(reference) -> None:
+    """Lines of two releases in one file, -53 with and without its own row, ZIP codes, lower-case and
+    padded codes, unknown codes and localities, a date no release covers: bulk = engine."""
+    svc = PricingService(reference)
+    rows = synthetic_rows(reference, "RVU25D", 1500, seed=21, rare=0.05, errors=0.02)
+    rows += [
+        {**r, "encounter_id": "N" + r["encounter_id"]}
+        for r in synthetic_rows(
+            reference, "RVU26C", 1500, seed=22, rare=0.05, errors=0.02, dates=("2026-07-15",)
+        )
+    ]
+    odd = [
+        ("45378", "53"),  # its own -53 row (rule 9)
+        ("G0105", "53"),
+        ("99213", "53"),  # no -53 row: the global row's
+        (" 99213 ", ""),
+        ("99213", "25"),
+        ("g0105", ""),
+        ("ZZ999", ""),
+        ("70450", "26"),
+        ("70450", "TC"),
+    ]
+    for i, (code, mods) in enumerate(odd):
+        for day, where in (("2025-11-03", "94110"), ("2026-07-15", "01112-05"), ("2024-01-02", "01112-05")):
+            rows.append(
+                {
+                    "encounter_id": f"X{i}",
+                    "date": day,
+                    "hcpcs": code,
+                    "modifiers": mods,
+                    "units": "1",
+                    "pos": "11",
+                    "locality_or_zip": where,
+                }
+            )
+        rows.append(
+            {**rows[-1], "encounter_id": f"Y{i}", "date": "2026-07-15", "locality_or_zip": "99999-99"}
+        )
+    bulk = BulkRepricer(svc, ["RVU25D", "RVU26C"])
+    out, stats = bulk.reprice(pa.Table.from_pylist(rows), DEFAULT_CONTRACT)
+    outcomes = outcome_rows(out)
+    assert outcomes == reprice_records(svc, rows, DEFAULT_CONTRACT)
+    assert {o.release for o in outcomes} == {"RVU25D", "RVU26C", ""}
+    assert stats.vectorized > 2500

@@ -237,6 +237,7 @@ class BulkRepricer:
         self.ref = RefArrays.for_db(service.db, releases, cache_dir)
         self.release_names = releases
         self._mod_rule_texts: list[str] = [""]
+        self._table: np.ndarray | None = None  # _row_table, built on first use
         self._pid = os.getpid()
 
     def reprice(
@@ -638,32 +639,42 @@ class BulkRepricer:
             return None if found is None else (found.carrier, found.locality)
         return parsed
 
+    def _row_table(self) -> np.ndarray:
+        """The RVU row of each (release, code id, row modifier): -1 where there is none."""
+        ref = self.ref
+        position = {name: i for i, name in enumerate(self.release_names)}
+        rel_of_row = np.array([position.get(k[0], -1) for k in ref.keys], dtype=np.int64)
+        table = np.full((len(self.release_names), len(ref.codes) + 1, len(ROW_MODS)), -1, dtype=np.int64)
+        mine = np.flatnonzero(rel_of_row >= 0)
+        table[rel_of_row[mine], ref.row_code[mine], ref.row_mod[mine]] = mine
+        return table
+
     def _rows(self, rel, hc_codes, hcpcs, mod_codes, mods) -> np.ndarray:
-        """The RVU row of each line, looked up once per distinct (release, code, row modifier)."""
+        """The RVU row of each line: its (release, code, row modifier) in ``_row_table``, the code's
+        id looked up once per distinct code."""
         wanted = ["26" if "26" in m else "TC" if "TC" in m else "53" if "53" in m else "" for m in mods]
-        want_code = np.array([ROW_MODS[w] for w in wanted] + [0], dtype=np.int64)[mod_codes]
-        names = ["", "26", "TC", "53"]
-        combo = _group_ids(rel, hc_codes, want_code)
-        out = np.full(int(combo.max()) + 1 if len(combo) else 0, -1, dtype=np.int64)
-        index = self.ref.index
-        for c, i in enumerate(_first_index(combo).tolist()):
-            if rel[i] < 0:
-                continue
-            code, name, want = hcpcs[hc_codes[i]], self.release_names[rel[i]], names[want_code[i]]
-            found = index.get((name, code, want), -1)
-            if found < 0 and want == "53":  # -53 has its own row for four codes only (rule 9)
-                found = index.get((name, code, ""), -1)
-            out[c] = found
-        return out[combo]
+        want = np.array([ROW_MODS[w] for w in wanted] + [0], dtype=np.int64)[mod_codes]
+        code_id = self.ref.code_id
+        unknown = len(self.ref.codes)  # the table's last code: no row
+        code = np.array([code_id.get(c, unknown) for c in hcpcs] + [unknown], dtype=np.int64)[hc_codes]
+        if self._table is None:
+            self._table = self._row_table()
+        known = rel >= 0
+        safe_rel = np.where(known, rel, 0)
+        found = self._table[safe_rel, code, want]
+        missing_53 = np.flatnonzero((found < 0) & (want == ROW_MODS["53"]))
+        # -53 has its own row for four codes only (rule 9): the others are priced from the global row
+        found[missing_53] = self._table[safe_rel[missing_53], code[missing_53], 0]
+        return np.where(known, found, -1)
 
     def _gpcis(self, rel, loc_codes, carrier_loc) -> np.ndarray:
-        combo = _group_ids(rel, loc_codes)
-        out = np.full(int(combo.max()) + 1 if len(combo) else 0, -1, dtype=np.int64)
-        for c, i in enumerate(_first_index(combo)):
-            cl = carrier_loc[loc_codes[i]]
-            if rel[i] >= 0 and cl is not None:
-                out[c] = self.ref.loc_index.get((self.release_names[rel[i]], *cl), -1)
-        return out[combo]
+        """The GPCI row of each line, looked up once per distinct (release, locality text)."""
+        table = np.full((len(self.release_names) + 1, len(carrier_loc) + 1), -1, dtype=np.int64)
+        for r, name in enumerate(self.release_names):
+            for v, cl in enumerate(carrier_loc):
+                if cl is not None:
+                    table[r, v] = self.ref.loc_index.get((name, *cl), -1)
+        return table[rel, loc_codes]  # rel -1: the last row, all -1
 
     def _ties(self, ri, mod_codes, mods, units) -> list[np.ndarray]:
         """The engine's tie-break (code, row modifier, sorted modifiers, units) as sortable int arrays."""
@@ -834,7 +845,7 @@ class BulkRepricer:
         """
         cents, allowed_ok, wrvu, exact_on = results
         ref = self.ref
-        rule_ids: dict[str, int] = {}
+        rule_ids: dict[str, int] = {"": 0}  # no rule text: nothing written
         self._mod_rule_texts = [""]
         rows = ri[fx]
         # the effects depend only on the row's surgery indicators and the line's modifiers
