@@ -10,13 +10,14 @@ from typing import Any
 
 import pytest
 
+from fixtures_tracker import PRICED_DAY
 from fixtures_web import WEB_PASSWORD, LiveServer
 from openrvu.reference.categories import EM_FAMILIES
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 PHONE = {"width": 375, "height": 812}
-TODAY = date.today()
+DAY = PRICED_DAY  # lines are dated inside a loaded release, so they are priced in any year
 
 
 @pytest.fixture()
@@ -29,8 +30,8 @@ def phone(browser: Any, live_server: LiveServer) -> Any:
 
 @pytest.fixture(scope="module")
 def major(reference) -> str:  # type: ignore[no-untyped-def]
-    """A major (090) procedure, active and priced in the office in the release in force today."""
-    release, _ = reference.release_for_date(TODAY)
+    """A major (090) procedure, active and priced in the office in the release in force on ``DAY``."""
+    release, _ = reference.release_for_date(DAY)
     return str(
         next(
             r.hcpcs
@@ -56,8 +57,8 @@ def test_the_badge_opens_on_tap_and_names_the_modifier(phone: Any, major: str, a
     phone.click("button[type=submit]")
     phone.wait_for_url("**/profile**")
     visit = EM_FAMILIES[1][2][2]
-    _log(phone, major, TODAY - timedelta(days=10))
-    _log(phone, visit, TODAY)
+    _log(phone, major, DAY - timedelta(days=10))
+    _log(phone, visit, DAY)
     phone.goto("/log")
     badges = phone.locator("#today .coding-warnings")
     assert badges.count() == 1
