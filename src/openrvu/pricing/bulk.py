@@ -459,19 +459,21 @@ class BulkRepricer:
         rank_ok = pay & np.isin(mult, [ord("1"), ord("2"), ord("3")]) & ~zzz & (status != ord("T"))
         ties = self._ties(safe_ri, mod_codes, mods, n_units)
         fam = self._families(rank_ok, safe_ri, enc, mult, n_units, unit_fee, ties, fac_b, safe_gi)
-        in_family, fam_rep, sub_units, base_w, base_pe, base_mp, fam_amount = fam
+        in_family, fi, fam_rep, sub_units, base_w, base_pe, base_mp, fam_amount = fam
         slow_enc = np.zeros(int(enc.max()) + 1 if size else 0, dtype=bool)
         slow_enc[enc[slow_line]] = True
         npp, nonpar = self._provider(table, enc, slow_enc)
         if contract.frozen_release:
             slow_enc[:] = True
         fast = ok & ~slow_enc[enc]
-        b = np.where(in_family, 100, b)
-        rep = np.where(in_family, fam_rep, rep)
-        n_rank = np.where(in_family, 1, n)
+        b[fi] = 100
+        rep[fi] = fam_rep
+        n_rank = n.copy()
+        n_rank[fi] = 1
 
         # multiple procedures, indicators 1/2/3: rank the representative of each item, copy to its members
-        amount_rank = np.where(in_family, fam_amount * 100, np.where(paired, unit_fee * b * 2, unit_fee * b))
+        amount_rank = np.where(paired, unit_fee * b * 2, unit_fee * b)
+        amount_rank[fi] = fam_amount * 100
         rmask = fast & rank_ok & (rep == np.arange(size))
         first, total = _ranked(enc, amount_rank, ties, n_rank, rmask)
         first, total = first[rep], total[rep]
@@ -492,16 +494,16 @@ class BulkRepricer:
         }
 
         # effective RVUs (x10**6)
-        eff = [
-            np.where(in_family, (w * n_units - base_w * sub_units) * 100 * f, w * b * f),
-            np.where(in_family, (pe * n_units - base_pe * sub_units) * 100 * f, pe * b * f),
-            np.where(in_family, (mp * n_units - base_mp * sub_units) * 100 * f, mp * b * f),
-        ]
+        # (a family line: its units less the base's, x100 as its b is)
+        eff = [comp * b * f for comp in (w, pe, mp)]
+        for e, comp, base in zip(eff, (w, pe, mp), (base_w, base_pe, base_mp), strict=True):
+            e[fi] = (comp[fi] * n_units[fi] - base * sub_units) * 100 * f[fi]
         credit_b = b if contract.reduces("bilateral") else b_off
         mp_on = contract.reduces("multiple_procedure")
         work = ref.work[safe_ri]
         if mp_on:
-            wc = np.where(in_family, (work * n_units - base_w * sub_units) * 100 * f, work * credit_b * f)
+            wc = work * credit_b * f
+            wc[fi] = (work[fi] * n_units[fi] - base_w * sub_units) * 100 * f[fi]
         else:
             wc = work * credit_b * 100 * n
 
@@ -688,16 +690,25 @@ class BulkRepricer:
 
     @staticmethod
     def _bilateral(pay, has, bilat, units):
-        b = np.full(len(pay), 100, dtype=np.int64)
-        is0, is1, is2, is3 = (bilat == ord(c) for c in "0123")
-        m50 = pay & has["50"]
-        b = np.where(m50 & is1, 150, np.where(m50 & is3, 200, b))
-        bcode = np.where(m50, np.where(is1, 1, np.where(is3, 2, np.where(is2 | is0, 3, 4))), 0)
-        b_off = np.where(m50 & (is1 | is0), 200, b)
-        u2 = pay & ~has["50"] & (units == 2) & (is1 | is2 | is3)
-        b = np.where(u2, np.where(is1, 150, np.where(is3, 200, 100)), b)
-        bcode = np.where(u2, np.where(is1, 1, np.where(is3, 2, 3)), bcode)
-        b_off = np.where(u2, np.where(is1, 200, b), b_off)
+        """Rule 12 per line: the payment percentage b, the credit percentage with no bilateral
+        reduction b_off, and the rule's code (0: none); worked out on the few lines with -50 or 2 units."""
+        size = len(pay)
+        b = np.full(size, 100, dtype=np.int64)
+        b_off = b.copy()
+        bcode = np.zeros(size, dtype=np.int64)
+        sel = np.flatnonzero(pay & (has["50"] | (units == 2)))
+        if not len(sel):
+            return b, b_off, bcode
+        bi, m50 = bilat[sel], has["50"][sel]
+        is0, is1, is2, is3 = (bi == ord(c) for c in "0123")
+        sb = np.where(m50 & is1, 150, np.where(m50 & is3, 200, 100))
+        sc = np.where(m50, np.where(is1, 1, np.where(is3, 2, np.where(is2 | is0, 3, 4))), 0)
+        so = np.where(m50 & (is1 | is0), 200, sb)
+        u2 = ~m50 & (is1 | is2 | is3)  # 2 units (the only other lines selected)
+        sb = np.where(u2, np.where(is1, 150, np.where(is3, 200, 100)), sb)
+        sc = np.where(u2, np.where(is1, 1, np.where(is3, 2, 3)), sc)
+        so = np.where(u2, np.where(is1, 200, sb), so)
+        b[sel], b_off[sel], bcode[sel] = sb, so, sc
         return b, b_off, bcode
 
     @staticmethod
@@ -728,53 +739,48 @@ class BulkRepricer:
         return rep, b, code
 
     def _families(self, rank_ok, ri, enc, mult, units, unit_fee, ties, fac, gi):
-        """Endoscopy families: the top code pays in full, the others (code - base), the base alone nothing."""
-        size = len(ri)
+        """Endoscopy families: the top code pays in full, the others (code - base), the base alone nothing.
+
+        Returns whether each line is in a family, the family lines (indices), and for each of them: its
+        family's representative line, its units less the base's, the base's (work, PE, MP) per unit
+        and the family's amount.
+        """
         ref = self.ref
-        fam = np.where(ref.endo3[ri], ref.base_code[ri], -1)
-        in_family = np.zeros(size, dtype=bool)
-        rep = np.arange(size)
-        sub_units = np.zeros(size, dtype=np.int64)
-        zeros = np.zeros(size, dtype=np.int64)
-        bw, bpe, bmp, amount = zeros.copy(), zeros.copy(), zeros.copy(), zeros.copy()
-        member3 = rank_ok & (fam >= 0)
-        if not member3.any():
-            return in_family, rep, sub_units, bw, bpe, bmp, amount
-        key3 = enc * (len(ref.code_id) + 1) + fam
-        keys = np.unique(key3[member3])
-        base_line = np.zeros(size, dtype=bool)
+        in_family = np.zeros(len(ri), dtype=bool)
+        none = np.zeros(0, dtype=np.int64)
+        idx3 = np.flatnonzero(rank_ok & ref.endo3[ri])
+        if not len(idx3):
+            return in_family, none, none, none, none, none, none, none
+        width = len(ref.code_id) + 1
+        key3 = enc[idx3] * width + ref.base_code[ri[idx3]]
         cand = np.flatnonzero(rank_ok & (mult != ord("3")) & ref.is_base[ri])  # few: base codes only
-        base_line[cand] = np.isin(enc[cand] * (len(ref.code_id) + 1) + ref.row_code[ri[cand]], keys)
-        fam = np.where(base_line, ref.row_code[ri], fam)
-        members = member3 | base_line
-        key = np.where(members, enc * (len(ref.code_id) + 1) + fam, -1)
-        idx = np.flatnonzero(members)
-        g = _dense(key[idx])
-        total_units = np.bincount(g, weights=units[idx])
-        form = total_units[g] >= 2
-        idx, g = idx[form], g[form]
+        cand_key = enc[cand] * width + ref.row_code[ri[cand]]
+        hit = np.isin(cand_key, np.unique(key3))
+        idx = np.concatenate([idx3, cand[hit]])
+        key = np.concatenate([key3, cand_key[hit]])
+        is_base = np.concatenate([np.zeros(len(idx3), dtype=bool), np.ones(int(hit.sum()), dtype=bool)])
+        g = _dense(key)
+        form = np.bincount(g, weights=units[idx])[g] >= 2
+        idx, key, is_base, g = idx[form], key[form], is_base[form], g[form]
         if not len(idx):
-            return in_family, rep, sub_units, bw, bpe, bmp, amount
+            return in_family, none, none, none, none, none, none, none
         in_family[idx] = True
-        is_base = base_line[idx]
-        order = idx[np.lexsort((idx, *[t[idx] for t in reversed(ties)], -unit_fee[idx], is_base, g))]
-        og = _dense(key[order])
+        o = np.lexsort((idx, *[t[idx] for t in reversed(ties)], -unit_fee[idx], is_base, g))
+        order, base_o = idx[o], is_base[o]
+        og = _dense(key[o])
         first = np.ones(len(order), dtype=bool)
         first[1:] = og[1:] != og[:-1]
-        top = first & ~base_line[order]
+        top = first & ~base_o
         head = order[np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))]
-        rep[order] = head
-        sub_units[order] = np.where(top, units[order] - 1, units[order])
-        base_ri = np.where(base_line[order], ri[order], ref.endo_row[ri[order]])
+        sub_units = np.where(top, units[order] - 1, units[order])
+        base_ri = np.where(base_o, ri[order], ref.endo_row[ri[order]])
         w, pe, mp, _ = ref.setting_comps(np.maximum(base_ri, 0), fac[order], gi[order])
-        bw[order], bpe[order], bmp[order] = w, pe, mp
         g_o = gi[order]
         base_fee = (w * ref.gw[g_o] + pe * ref.gpe[g_o] + mp * ref.gmp[g_o]) * ref.cf[ri[order]]
-        member_amount = unit_fee[order] * units[order] - base_fee * sub_units[order]
+        member_amount = unit_fee[order] * units[order] - base_fee * sub_units
         fam_total = np.zeros(int(og.max()) + 1, dtype=np.int64)
         np.add.at(fam_total, og, member_amount)
-        amount[order] = fam_total[og]
-        return in_family, rep, sub_units, bw, bpe, bmp, amount
+        return in_family, order, head, sub_units, w, pe, mp, fam_total[og]
 
     def _components(
         self, base, ri, fac, gi, enc, mult, w, pe, mp, gw, gpe, gmp, cf, ties, n, b, credit_b, mp_on, eff, wc
