@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from fixtures_tracker import release_in_force
 from fixtures_web import WEB_PASSWORD, LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -146,19 +147,24 @@ def _line_wrvus(page: Any) -> Decimal:
     return sum((Decimal(v) for v in values if v.strip() not in ("", "—")), Decimal("0"))
 
 
-def test_sign_up_log_three_procedures_dashboard_and_csv_export(page: Any, artifacts_dir: Path) -> None:
+def test_sign_up_log_three_procedures_dashboard_and_csv_export(
+    page: Any, artifacts_dir: Path, reference: Any
+) -> None:
     _sign_up(page)
     page.fill("#f-zip_code", "10001")
     page.fill("#f-annual_wrvu_goal", "5000")
     page.fill("#f-dollars_per_wrvu", "52.50")
     page.click("text=Save profile")
     page.wait_for_selector("text=Profile saved.")
-    _log_three(page)
+    _log_three(page)  # on the form's date: today
     logged_total = _line_wrvus(page)
-    assert logged_total > 0
+    # in a year with no loaded release the lines wait unpriced: the dashboard counts them as 0 and says so
+    priced = release_in_force(reference, date.today()) is not None
+    assert (logged_total > 0) is priced
     page.goto("/dashboard?period=year")
     page.wait_for_selector(".chart[data-ready='1'] svg")
     assert Decimal(page.locator("#total-wrvu").inner_text().replace(",", "")) == logged_total
+    assert ("3 line(s) have no CMS amount" in page.locator("main").inner_text()) is not priced
     assert page.locator("#total-lines").inner_text().strip() == "3"
     assert "99213" in page.locator("#top-codes").inner_text()
     compensation = Decimal(page.locator("#total-comp").inner_text().lstrip("$").replace(",", ""))
