@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from fixtures_tracker import PRICED_DAY
 from fixtures_web import WEB_PASSWORD, LiveServer
 from openrvu.tracker.models import LogEntry, User
 
@@ -55,8 +56,11 @@ def _sign_up_and_open_log(page: Any) -> str:
     return email
 
 
-def _add(page: Any, code: str, modifiers: tuple[str, ...] = ()) -> None:
+def _add(page: Any, code: str, modifiers: tuple[str, ...] = (), day: date | None = None) -> None:
+    """Fill the log form and submit it; without ``day`` the line keeps the form's date (today)."""
     page.fill("#code-q", code)
+    if day is not None:
+        page.fill("#f-date", day.isoformat())
     for modifier in modifiers:
         page.locator(f"label[for='mod-{modifier}']").click()
     page.click("#log-form button[type=submit]")
@@ -128,18 +132,20 @@ def test_same_patient_made_offline_joins_the_line_queued_before_it(
     page = context.new_page()
     email = _sign_up_and_open_log(page)
     context.set_offline(True)
-    _add(page, "20610")
+    # dated inside a loaded release: the wRVU of the joined line is compared (priced in any year)
+    _add(page, "20610", day=PRICED_DAY)
     _waiting(page, 1)
     page.locator("label[for='f-same-patient']").click()
-    _add(page, "20610", ("59",))
+    _add(page, "20610", ("59",), day=PRICED_DAY)
     _waiting(page, 2)
     assert not page.locator("#f-same-patient").is_checked()  # the next line is a new patient again
     assert "same patient" in page.locator("#outbox-lines li.queued").all_inner_texts()[1]
-    _add(page, "20610")
+    _add(page, "20610", day=PRICED_DAY)
     _waiting(page, 3)
     context.set_offline(False)
     _waiting(page, 0)
     first, joined, other = _server_lines(live_server, email)
+    assert {first.date_of_service, joined.date_of_service, other.date_of_service} == {PRICED_DAY}
     assert (first.modifiers, joined.modifiers, other.modifiers) == ("", "59", "")
     assert first.encounter == joined.encounter != other.encounter
     assert joined.wrvu is not None and first.wrvu == other.wrvu is not None and joined.wrvu < first.wrvu
