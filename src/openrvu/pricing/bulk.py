@@ -854,12 +854,13 @@ class BulkRepricer:
         rule_ids: dict[str, int] = {"": 0}  # no rule text: nothing written
         self._mod_rule_texts = [""]
         rows = ri[fx]
-        # the effects depend only on the row's surgery indicators and the line's modifiers
-        group = _group_ids(
-            *(x[rows] for x in (ref.row_mod, ref.pre_op, ref.intra_op, ref.post_op)),
-            *(x[rows] for x in (ref.co_surg, ref.team_surg, ref.asst_surg)),
-            mod_codes[fx],
-        )
+        # the effects depend only on the row's surgery indicators and which payment modifiers the line
+        # has (modifier_effects tests membership only; informational modifiers change nothing)
+        sets: dict[frozenset[str], int] = {}
+        set_of = [sets.setdefault(FACTOR_MODIFIERS.intersection(m), len(sets)) for m in mods]
+        set_id = np.array([*set_of, sets.setdefault(frozenset(), len(sets))], dtype=np.int64)[mod_codes[fx]]
+        indicators = (ref.row_mod, ref.pre_op, ref.intra_op, ref.post_op, ref.co_surg, ref.team_surg)
+        group = _group_ids(*(x[rows] for x in (*indicators, ref.asst_surg)), set_id)
         effects = []
         for i in fx[_first_index(group)].tolist():
             pay, credit, paid, rules = modifier_effects(
@@ -950,46 +951,41 @@ class BulkRepricer:
             npp_rule,
             nonpar_rule,
         ]
-        packed = np.zeros(len(fast), dtype=np.int64)
-        for i, bit in enumerate(bits):
-            packed[bit] |= 1 << i  # most bits are rare: set them where they are on
-        # the modifiers matter only through the informational ones (written at the end, in order)
+        flat = np.zeros(len(fast), dtype=np.uint32)
+        for i, bit in enumerate(bits):  # one pass each over bytes and 4-byte words
+            flat += np.asarray(bit, dtype=bool).view(np.uint8) * np.uint32(1 << i)
+        packed = flat.astype(np.int64)
+        shift = len(bits)
+        for value, width in ((tele, 2), (self.ref.row_mod[ri], 2), (kind, 2), (bcode, 3), (status, 7)):
+            packed += value << shift
+            shift += width
+        # the modifiers matter only through the informational ones, written at the end in their order:
+        # a text per distinct combination of the rest, then that text + each modifier suffix in use
         info: dict[tuple[str, ...], int] = {}
         info_of = [
             info.setdefault(tuple(m for m in ms if m in INFORMATIONAL_MODIFIERS), len(info)) for ms in mods
         ]
         info_id = np.array([*info_of, info.setdefault((), len(info))], dtype=np.int64)[mod_codes]
-        shift = len(bits)
-        for value, width in ((tele, 2), (self.ref.row_mod[ri], 2), (kind, 2), (bcode, 3), (status, 7)):
-            packed += value << shift
-            shift += width
+        suffixes = ["".join(" mod:" + m for m in ms) for ms in info]
         idx = np.flatnonzero(fast)
         choice = np.zeros(len(fast), dtype=np.int64)
         texts_of = [""]
         if len(idx):
-            group = _group_ids(packed[idx], mod_rule[idx], info_id[idx])
-            firsts = idx[_first_index(group)]
+            core = _group_ids(packed[idx], mod_rule[idx])
+            firsts = idx[_first_index(core)]
             row_mod = self.ref.row_mod[ri]
             columns = [
                 x[firsts].tolist() for x in (fac, na, tele, row_mod, capped, kind, status, bcode, in_family)
             ]
             rank_codes = zip(*[on[firsts].tolist() for on in flags.values()], strict=True)
             comp_codes = zip(*[on[firsts].tolist() for on in applied], strict=True)
-            tail = [
-                x[firsts].tolist() for x in (zzz, is_t, t_bundled, mod_rule, mod_codes, npp_rule, nonpar_rule)
-            ]
-            for (f_, na_, te, rm, cap, kd, st, bc, fam), rank_on, comp_on, (
-                z,
-                t,
-                tb,
-                mr,
-                mc,
-                np_,
-                nonp,
-            ) in zip(
-                zip(*columns, strict=True), rank_codes, comp_codes, zip(*tail, strict=True), strict=True
-            ):
-                texts_of.append(
+            tail = [x[firsts].tolist() for x in (zzz, is_t, t_bundled, mod_rule, npp_rule, nonpar_rule)]
+            core_texts = []
+            heads, tails = zip(*columns, strict=True), zip(*tail, strict=True)
+            for head, rank_on, comp_on, end in zip(heads, rank_codes, comp_codes, tails, strict=True):
+                f_, na_, te, rm, cap, kd, st, bc, fam = head
+                z, t, tb, mr, np_, nonp = end
+                core_texts.append(
                     self._rule_text(
                         f_,
                         na_,
@@ -1006,11 +1002,17 @@ class BulkRepricer:
                         t,
                         tb,
                         mr,
-                        mods[mc],
+                        (),
                         np_,
                         nonp,
                     )
                 )
+            group = _group_ids(core, info_id[idx])
+            pairs = _first_index(group)
+            texts_of += [
+                core_texts[c] + suffixes[i]
+                for c, i in zip(core[pairs].tolist(), info_id[idx[pairs]].tolist(), strict=True)
+            ]
             choice[idx] = group + 1
         return Coded(texts_of, choice)
 
