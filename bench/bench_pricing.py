@@ -31,7 +31,7 @@ _CHILD = """
 import json, os, resource, sys, time
 from pathlib import Path
 from openrvu.cli.pricing import reprice_file
-from openrvu.pricing.bulk import default_workers
+from openrvu.pricing.bulk_chunks import default_workers
 from openrvu.pricing.contract import DEFAULT_CONTRACT
 from openrvu.pricing.service import PricingService
 from openrvu.reference.db import ReferenceDB

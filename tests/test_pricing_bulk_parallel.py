@@ -7,7 +7,8 @@ import csv
 import pyarrow as pa
 import pytest
 
-from openrvu.pricing.bulk import PARALLEL_MIN_LINES, BulkRepricer, default_workers, outcome_rows
+from openrvu.pricing.bulk import BulkRepricer, outcome_rows
+from openrvu.pricing.bulk_chunks import PARALLEL_MIN_LINES, default_workers
 from openrvu.pricing.contract import DEFAULT_CONTRACT, contract_from_dict
 from openrvu.pricing.errors import PricingError
 from openrvu.pricing.records import OUTPUT_COLUMNS, Outcome, reprice_records
@@ -118,11 +119,11 @@ def test_chunk_sink_across_processes(tmp_path) -> None:
     import multiprocessing
     import os
 
-    from openrvu.pricing.bulk import ChunkAbandoned, _ChunkSink
+    from openrvu.pricing.bulk_chunks import ChunkAbandoned, ChunkSink
 
     path = tmp_path / "sink.csv"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
-    sink = _ChunkSink(fd, 2)
+    sink = ChunkSink(fd, 2)
     child = multiprocessing.get_context("fork").Process(target=sink.write, args=(1, [b"second\n"]))
     child.start()
     sink.write(0, [b"first ", b"line\n"])
@@ -131,11 +132,11 @@ def test_chunk_sink_across_processes(tmp_path) -> None:
     os.close(fd)
     assert path.read_bytes() == b"first line\nsecond\n"
 
-    sink = _ChunkSink(os.open(path, os.O_WRONLY), 3)
+    sink = ChunkSink(os.open(path, os.O_WRONLY), 3)
     sink.fail()
     with pytest.raises(ChunkAbandoned, match="chunk 2"):
         sink.write(2, [b"x"])
-    sink = _ChunkSink(os.open(path, os.O_WRONLY), 2)
+    sink = ChunkSink(os.open(path, os.O_WRONLY), 2)
     sink.alive = lambda: False  # the process that had chunk 0 is gone
     with pytest.raises(ChunkAbandoned):
         sink.write(1, [b"x"])
