@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -124,14 +124,13 @@ class RefArrays:
 
     def __init__(
         self,
-        keys: list[tuple[str, str, str]],
-        loc_keys: list[tuple[str, str, str]],
+        keys: Sequence[Sequence[str]],
+        loc_keys: Sequence[Sequence[str]],
         codes: list[str],
         arrays: dict[str, np.ndarray],
     ) -> None:
-        self.keys = keys
-        self.index = {k: i for i, k in enumerate(keys)}
-        self.loc_index = {k: i for i, k in enumerate(loc_keys)}
+        self.keys = keys  # (release, hcpcs, modifier) of each row
+        self.loc_index = {(k[0], k[1], k[2]): i for i, k in enumerate(loc_keys)}
         self.loc_keys = loc_keys
         self.codes = codes
         self.code_id = {c: i for i, c in enumerate(codes)}
@@ -233,9 +232,8 @@ class RefArrays:
         with np.load(path) as data:
             meta = json.loads(str(data["meta"]))
             arrays = {n: data[n] for n in _INT_COLUMNS}
-        keys = [(k[0], k[1], k[2]) for k in meta["keys"]]
-        loc_keys = [(k[0], k[1], k[2]) for k in meta["loc_keys"]]
-        return cls(keys, loc_keys, meta["codes"], arrays)
+        # the keys stay JSON's lists: turning ~40,000 of them into tuples cost a third of the load
+        return cls(meta["keys"], meta["loc_keys"], meta["codes"], arrays)
 
     def setting_comps(
         self, ri: np.ndarray, fac: np.ndarray, gi: np.ndarray
