@@ -47,11 +47,12 @@ class BulkStats:
 
 
 def default_workers(lines: int) -> int:
-    """Processes for a table of ``lines`` lines: 2 when it is large and a second core is idle, else 1.
+    """Processes for a table of ``lines`` lines: 2 when it is large and the cores are not all busy.
 
-    "Idle" reads the 1-minute load average (which counts this process): on a busy shared machine a
-    second process only halves the speed of each (measured: 14.7 s instead of 13.7 s for 1M lines at
-    load 5 on 2 cores, when the second process also sent its columns back). ``OPENRVU_WORKERS``
+    "Busy" reads the 1-minute load average (which counts this process and lags: a run just finished
+    still adds to it): below the number of cores, a second process has a core, or most of one, to
+    itself. At or above it, a second process only shares the same cores (measured at load 3 on 2 cores:
+    2.7-3.0 s with 2 processes, 2.5-2.9 s with 1, for 1M lines), so one is used. ``OPENRVU_WORKERS``
     overrides it (a whole number >= 1).
     """
     forced = os.environ.get("OPENRVU_WORKERS", "").strip()
@@ -60,9 +61,9 @@ def default_workers(lines: int) -> int:
             raise PricingError(f"OPENRVU_WORKERS {forced!r} is not a whole number >= 1", field="workers")
         return int(forced)
     if lines < PARALLEL_MIN_LINES:
-        return 1  # forking and sending the columns back costs more than it saves on small files
+        return 1  # forking costs more than it saves on small files
     cores = len(os.sched_getaffinity(0))
-    return 2 if cores >= 2 and os.getloadavg()[0] < cores - 0.5 else 1
+    return 2 if cores >= 2 and os.getloadavg()[0] < cores else 1
 
 
 @contextmanager
