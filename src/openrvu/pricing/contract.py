@@ -28,7 +28,7 @@ import tomllib
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from openrvu.pricing.errors import PricingError
 
@@ -40,6 +40,14 @@ class Tier:
     """From ``start`` cumulative wRVU on, each wRVU earns ``rate`` dollars."""
 
     start: Decimal
+    rate: Decimal
+
+
+class Segment(NamedTuple):
+    """The wRVU from ``start`` up to ``end`` (None: no end) each earn ``rate`` dollars."""
+
+    start: Decimal
+    end: Decimal | None
     rate: Decimal
 
 
@@ -61,19 +69,33 @@ class Contract:
         """Whether this payment reduction also reduces the credited wRVU."""
         return self.reduces_wrvu.get(reduction, True)
 
-    def compensation(self, wrvu: Decimal) -> Decimal:
-        """Dollars earned for ``wrvu`` credited wRVUs: nothing up to the threshold, then by tier."""
-        above = wrvu - self.threshold
-        if above <= 0:
-            return Decimal("0.00")
+    def segments(self) -> tuple[Segment, ...]:
+        """The paid wRVU ranges, in order: one ``Segment(start, end, rate)`` per tier, starting no lower
+        than the threshold (``end`` is None for the top tier, which has no end).
+
+        Below the first segment's start nothing is earned. A tier that ends at or below the threshold
+        earns nothing and has no segment. Without tiers there is one segment, from the threshold on at
+        ``dollars_per_wrvu``. ``compensation``, the planner and the job-offer comparison all read the
+        tier boundaries from here.
+        """
         tiers = self.tiers or (Tier(Decimal("0"), self.dollars_per_wrvu),)
-        total = Decimal("0")
+        out = []
         for i, tier in enumerate(tiers):
             start = max(tier.start, self.threshold)
             end = tiers[i + 1].start if i + 1 < len(tiers) else None
-            top = wrvu if end is None else min(wrvu, end)
-            if top > start:
-                total += (top - start) * tier.rate
+            if end is None or end > start:
+                out.append(Segment(start, end, tier.rate))
+        return tuple(out)
+
+    def compensation(self, wrvu: Decimal) -> Decimal:
+        """Dollars earned for ``wrvu`` credited wRVUs: nothing up to the threshold, then by tier."""
+        if wrvu <= self.threshold:
+            return Decimal("0.00")
+        total = Decimal("0")
+        for segment in self.segments():
+            top = wrvu if segment.end is None else min(wrvu, segment.end)
+            if top > segment.start:
+                total += (top - segment.start) * segment.rate
         return total.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 

@@ -24,7 +24,6 @@ from openrvu.pricing.planner import (
     ZERO,
     PayBreakdown,
     breakpoints,
-    marginal_rate,
     money_text,
     number,
     pay_between,
@@ -260,12 +259,9 @@ def break_evens(a: Offer, b: Offer, years: int = 1) -> list[BreakEven]:
         return offer_total(a, x, years) - offer_total(b, x, years)
 
     values = [diff(x) for x in points]
-    # past the last boundary each offer is in its top tier: its rate there is the rate at its own last
-    # boundary (asking at ``last x FTE`` could land a hair below it after the division by the FTE)
-    slope = (
-        marginal_rate(a.pay, breakpoints(a.pay)[-1]) * a.fte
-        - marginal_rate(b.pay, breakpoints(b.pay)[-1]) * b.fte
-    )
+    # past the last boundary each offer is in its top tier: the open-ended last segment of its contract
+    # (asking the rate at ``last x FTE`` could land a hair below it after the division by the FTE)
+    slope = a.pay.segments()[-1].rate * a.fte - b.pay.segments()[-1].rate * b.fte
     roots: list[tuple[Decimal, Decimal | None, bool]] = []  # (start, end of an equal range, unbounded)
     i, n = 0, len(points)
     while i < n:

@@ -19,7 +19,7 @@ from datetime import date
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from openrvu.pricing.contract import DEFAULT_CONTRACT, Contract, Tier
+from openrvu.pricing.contract import DEFAULT_CONTRACT, Contract
 from openrvu.pricing.errors import PricingError
 from openrvu.pricing.model import LineInput
 from openrvu.pricing.service import PricingService, parse_code
@@ -92,30 +92,24 @@ class PayBreakdown:
     segments: tuple[PaySegment, ...]
 
 
-def _tiers(contract: Contract) -> tuple[Tier, ...]:
-    return contract.tiers or (Tier(ZERO, contract.dollars_per_wrvu),)
-
-
 def breakpoints(contract: Contract) -> list[Decimal]:
-    """The wRVU totals where the contract's marginal rate may change: its threshold and every tier
-    start above it, in order."""
-    return sorted({contract.threshold} | {max(t.start, contract.threshold) for t in _tiers(contract)})
+    """The wRVU totals where the contract's marginal rate may change: its threshold and the start of
+    every paid segment (``Contract.segments``), in order."""
+    return sorted({contract.threshold} | {s.start for s in contract.segments()})
 
 
 def marginal_rate(contract: Contract, wrvu: Decimal) -> Decimal:
-    """What the next wRVU above ``wrvu`` earns: 0 below the threshold, else the rate of its tier."""
-    if wrvu < contract.threshold:
-        return ZERO
-    rate = ZERO
-    for tier in _tiers(contract):
-        if tier.start <= wrvu:
-            rate = tier.rate
-    return rate
+    """What the next wRVU above ``wrvu`` earns: the rate of the segment it falls in, else 0 (below the
+    threshold or the first tier)."""
+    for segment in contract.segments():
+        if segment.start <= wrvu and (segment.end is None or wrvu < segment.end):
+            return segment.rate
+    return ZERO
 
 
 def pays_anything(contract: Contract) -> bool:
     """Whether some wRVU earns money under the contract."""
-    return any(t.rate > 0 for t in _tiers(contract))
+    return any(s.rate > 0 for s in contract.segments())
 
 
 def pay_between(contract: Contract, start: Decimal, end: Decimal) -> PayBreakdown:
