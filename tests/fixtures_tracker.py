@@ -49,6 +49,18 @@ def release_in_force(reference: Any, day: date) -> str | None:
         return None
 
 
+@pytest.fixture(scope="session")
+def reference_2025_path(tmp_path_factory: pytest.TempPathFactory, cms_dir: Path) -> Path:
+    """A reference database holding only the CY2025 release: today (from 2026 on) is in a year no
+    loaded release covers, so lines logged today wait unpriced for the year's release, whatever the
+    date the suite runs."""
+    from openrvu.reference.build import ingest
+
+    path = tmp_path_factory.mktemp("reference-2025") / "reference.sqlite"
+    ingest(path, [cms_dir / "pfs_rvu_2025"])
+    return path
+
+
 def pg_admin_url() -> str:
     """The PostgreSQL server the tracker tests create their databases on."""
     return os.environ.get("OPENRVU_TEST_DATABASE_URL", DEFAULT_PG_URL)

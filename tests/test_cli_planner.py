@@ -216,3 +216,47 @@ def test_plan_and_offers_start_from_an_account(home: Path, reference: Any, tmp_p
     else:
         assert compared.exit_code == 2 and "no lines this year: give --expected" in compared.output
     assert run("plan", "--user", "nobody@example.org", "99213").exit_code == 2
+
+
+def test_offers_from_an_account_whose_lines_wait_for_the_years_release(
+    reference_2025_path: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """--user while no loaded release covers today's year: the year's lines are stored unpriced, so
+    there is no pace yet; the error says how many lines wait for the release (not that there are
+    none) and still exits 2 asking for --expected. A CY2025-only reference makes today such a day."""
+    from openrvu.reference.db import ReferenceDB
+    from openrvu.tracker import accounts, entries
+    from openrvu.tracker.catalog import Catalog, LineSpec
+    from openrvu.tracker.db import make_engine, migrate, session_factory
+
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "reference.sqlite").symlink_to(reference_2025_path)
+    monkeypatch.setenv("OPENRVU_HOME", str(home))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    url = f"sqlite:///{home / 'openrvu.sqlite'}"
+    migrate(url)
+    engine = make_engine(url)
+    reference = ReferenceDB(reference_2025_path)
+    today = date.today()
+    path = tmp_path / "offers.toml"
+    path.write_text("[[offers]]" + OFFERS_TOML.split("[[offers]]", 1)[1])
+    try:
+        with session_factory(engine)() as session:
+            user = accounts.sign_up(session, "wait@example.org", "correct horse battery staple")
+            none_yet = run("offers", str(path), "--user", "wait@example.org")
+            assert none_yet.exit_code == 2 and "no lines this year: give --expected" in none_yet.output
+            for code in ("99213", "99214"):
+                entries.create_entry(session, user, LineSpec(today, code, (), 1, "11"), Catalog(reference))
+            assert [e.wrvu for e in entries.list_entries(session, user)] == [None, None]
+    finally:
+        engine.dispose()
+        reference.close()
+    result = run("offers", str(path), "--user", "wait@example.org")
+    assert result.exit_code == 2
+    message = " ".join(result.output.split())
+    assert "no lines this year" not in message
+    assert f"has 2 lines this year waiting for the {today.year} CMS release" in message
+    assert "the pace appears once it is loaded; give --expected until then" in message
+    given = run("offers", str(path), "--user", "wait@example.org", "--expected", "5000", "--json")
+    assert given.exit_code == 0 and json.loads(given.output)["scenarios"][0]["wrvu_per_fte"] == "5000"

@@ -142,3 +142,21 @@ def test_cached_dashboard_follows_every_change(db: Session, logged: User, catalo
     db.commit()
     goal = dashboard.dashboard(db, logged, **args).goal
     assert goal is not None and goal.annual_goal == Decimal("9000")
+
+
+def test_year_to_date_awaiting_counts_the_lines_waiting_for_the_years_release(
+    db: Session, make_user: Callable[..., User], catalog: Catalog
+) -> None:
+    """Lines dated in a year no loaded release covers are stored unpriced: they add no wRVU, and
+    ``year_to_date_awaiting`` counts them (up to the day), so pages can say why there is no pace yet."""
+    user = make_user()
+    waiting_year = catalog.reference.latest_release().year + 1
+    for day in (date(waiting_year, 3, 1), date(waiting_year, 3, 2), date(waiting_year - 1, 11, 2)):
+        entries.create_entry(db, user, LineSpec(day, "99213", (), 1, "11"), catalog)
+    assert dashboard.year_to_date_wrvu(db, user, date(waiting_year, 3, 2)) == 0
+    assert dashboard.year_to_date_awaiting(db, user, catalog, date(waiting_year, 3, 2)) == 2
+    assert dashboard.year_to_date_awaiting(db, user, catalog, date(waiting_year, 3, 1)) == 1
+    assert dashboard.year_to_date_awaiting(db, user, catalog, date(waiting_year, 2, 28)) == 0
+    # a year a loaded release covers: its lines are priced, nothing waits
+    assert dashboard.year_to_date_wrvu(db, user, date(waiting_year - 1, 12, 31)) > 0
+    assert dashboard.year_to_date_awaiting(db, user, catalog, date(waiting_year - 1, 12, 31)) == 0

@@ -4,15 +4,18 @@ the user's log and profile), htmx fragments, CSRF, errors next to the field at f
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import date
 from decimal import ROUND_CEILING, Decimal
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
 
 from fixtures_tracker import release_in_force
-from fixtures_web import csrf, sign_up
+from fixtures_web import csrf, make_settings, sign_up
 from openrvu.pricing.planner import annualized
+from openrvu.web import create_app
 
 HTML = {"accept": "text/html"}
 HTMX = {"accept": "text/html", "hx-request": "true"}
@@ -122,6 +125,34 @@ def test_signed_in_the_log_goal_and_pay_prefill_the_planner(client: TestClient, 
         assert "divided by your 0.8 FTE" in offers.text
     else:  # no wRVU this year yet: the user types the annual wRVU they expect
         assert 'name="expected" type="text" value=""' in offers.text
+
+
+def test_offers_say_the_years_lines_wait_for_its_release_instead_of_none(
+    reference_2025_path: Path, cms_dir: Path, migrated_app_db: Path, tmp_path: Path
+) -> None:
+    """Lines logged this year while no loaded release covers it are stored unpriced: the offers page
+    says how many wait for the year's release (not that the log has none), and leaves the wRVU blank.
+    A reference holding only the CY2025 release makes today such a day, whatever the date."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "reference.sqlite").symlink_to(reference_2025_path)
+    shutil.copyfile(migrated_app_db, tmp_path / "app.sqlite")
+    app = create_app(make_settings(home, cms_dir, tmp_path / "app.sqlite"))
+    today = date.today()
+    with TestClient(app, base_url="https://testserver") as client:
+        sign_up(client, "waiting@example.org")
+        empty = _text(client.get("/offers", headers=HTML).text)
+        assert "Your log has no lines this year yet" in empty and "waiting for" not in empty
+        for code in ("99214", "99213", "99213"):
+            line = {"date_of_service": today.isoformat(), "hcpcs": code, "units": 1, "pos": "11"}
+            stored = client.post("/api/log", json=line, headers={"x-csrf-token": csrf(client)})
+            assert stored.status_code == 201 and stored.json()["wrvu"] is None
+        page = client.get("/offers", headers=HTML)
+    text = _text(page.text)
+    assert page.status_code == 200 and "no lines this year" not in text
+    assert f"Your log has 3 lines this year waiting for the {today.year} CMS release" in text
+    assert "your pace appears here once the release is loaded" in text
+    assert 'name="expected" type="text" value=""' in page.text
 
 
 def _offers_form(client: TestClient, **fields: str) -> dict[str, str]:

@@ -104,6 +104,7 @@ class _Account:
     goal: Decimal | None  # annual goal x FTE
     contract: Contract  # credit switches and $ per wRVU of the profile
     pace_per_fte: Decimal | None  # the year so far, annualised, per 1.0 FTE
+    awaiting: int  # lines of the year so far waiting for the year's CMS release (unpriced)
 
 
 def _account(email: str, day: date) -> _Account:
@@ -112,7 +113,7 @@ def _account(email: str, day: date) -> _Account:
     from sqlalchemy.exc import SQLAlchemyError
 
     from openrvu.tracker.catalog import user_contract
-    from openrvu.tracker.dashboard import year_to_date_wrvu
+    from openrvu.tracker.dashboard import year_to_date_awaiting, year_to_date_wrvu
     from openrvu.tracker.db import make_engine, session_factory
     from openrvu.tracker.models import User
 
@@ -126,7 +127,8 @@ def _account(email: str, day: date) -> _Account:
             first = date(day.year, 1, 1)
             pace = planner.annualized(done, first, day) / found.fte if done else None
             goal = found.annual_wrvu_goal * found.fte if found.annual_wrvu_goal else None
-            return _Account(done, goal, user_contract(found), pace)
+            awaiting = 0 if done else year_to_date_awaiting(session, found, _catalog(), day)
+            return _Account(done, goal, user_contract(found), pace, awaiting)
     except SQLAlchemyError as exc:
         raise PricingError(
             f"cannot read the accounts database: {exc.__class__.__name__}", field="user"
@@ -135,16 +137,20 @@ def _account(email: str, day: date) -> _Account:
         engine.dispose()
 
 
-def _pricing() -> Any:
+def _catalog() -> Any:
     from openrvu.reference.db import ReferenceDB
     from openrvu.tracker.catalog import Catalog
 
     path = load_settings().reference_db
     if not path.exists():
         raise fail(f"no reference database at {path}: run `openrvu ingest` first")
+    return Catalog(ReferenceDB(path))
+
+
+def _pricing() -> Any:
     # the tracker's pricing prices at national amounts when no locality is given; wRVU credit does
     # not depend on the locality
-    return Catalog(ReferenceDB(path)).pricing
+    return _catalog().pricing
 
 
 @app.command()
@@ -164,7 +170,16 @@ def offers(
         data = _read(file)
         scenarios = dict(data.get("scenarios") or {})
         if user is not None and not scenarios and expected is None:
-            pace = _account(user, date.today()).pace_per_fte
+            today = date.today()
+            account = _account(user, today)
+            pace = account.pace_per_fte
+            if pace is None and account.awaiting:
+                lines = "1 line" if account.awaiting == 1 else f"{account.awaiting:,} lines"
+                raise PricingError(
+                    f"{user} has {lines} this year waiting for the {today.year} CMS release (not loaded "
+                    "yet): the pace appears once it is loaded; give --expected until then",
+                    field="expected",
+                )
             if pace is None:
                 raise PricingError(f"{user} has no lines this year: give --expected", field="expected")
             scenarios = {"low": pace * Decimal("0.9"), "expected": pace, "high": pace * Decimal("1.1")}

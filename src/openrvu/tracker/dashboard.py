@@ -21,10 +21,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from openrvu.reference.categories import EM_FAMILIES
-from openrvu.tracker.catalog import user_contract
+from openrvu.tracker.catalog import Catalog, user_contract
 from openrvu.tracker.entries import entry_ids
 from openrvu.tracker.errors import InvalidInput
-from openrvu.tracker.models import WRVU_SCALE, DayCodeTotal, User, utcnow
+from openrvu.tracker.models import WRVU_SCALE, DayCodeTotal, LogEntry, User, utcnow
 
 PERIODS = ("day", "week", "month", "quarter", "year")
 CENT = Decimal("0.01")
@@ -336,6 +336,21 @@ def year_to_date_wrvu(session: Session, user: User, today: date) -> Decimal:
     """The user's wRVU from January 1 of ``today``'s year through ``today``."""
     stmt = in_range(select(func.sum(DayCodeTotal.wrvu_e4)), [user.id], date(today.year, 1, 1), today)
     return (Decimal(int(session.scalar(stmt) or 0)) / WRVU_SCALE).quantize(CENT)
+
+
+def year_to_date_awaiting(session: Session, user: User, catalog: Catalog, today: date) -> int:
+    """How many of the user's lines from January 1 of ``today``'s year through ``today`` wait for the
+    year's CMS release: stored unpriced because no loaded release covers the year
+    (``Catalog.awaited_stand_in``); 0 once one does (loading it prices them)."""
+    if catalog.awaited_stand_in(today) is None:
+        return 0
+    stmt = select(func.count()).where(
+        LogEntry.user_id == user.id,
+        LogEntry.date_of_service >= date(today.year, 1, 1),
+        LogEntry.date_of_service <= today,
+        LogEntry.release.is_(None),
+    )
+    return int(session.scalar(stmt) or 0)
 
 
 def goal_progress(user: User, today: date, actual: Decimal) -> Goal | None:

@@ -22,7 +22,7 @@ from openrvu.pricing import job_offers, planner
 from openrvu.pricing.contract import Contract, contract_from_dict
 from openrvu.pricing.errors import PricingError
 from openrvu.tracker import dashboard as dash
-from openrvu.tracker.catalog import NATIONAL
+from openrvu.tracker.catalog import NATIONAL, Catalog
 from openrvu.tracker.models import User, utcnow
 from openrvu.web.deps import DB, attached_user, render, services
 
@@ -211,7 +211,7 @@ async def planner_post(request: Request, user: MaybeUser) -> Response:
     return _page(request, "planner.html", {"nav": "planner", "form": form, "notes": [], "plan": plan}, {})
 
 
-def _offer_defaults(db: DB, user: User | None) -> tuple[dict[str, str], list[str]]:
+def _offer_defaults(db: DB, user: User | None, catalog: Catalog) -> tuple[dict[str, str], list[str]]:
     form = {f"o{i}_{name}": "" for i in range(1, OFFER_SLOTS + 1) for name in OFFER_FIELDS}
     form.update({"o1_name": "Offer A", "o2_name": "Offer B", "o1_fte": "1.0", "o2_fte": "1.0"})
     form.update({"low": "", "expected": "", "high": "", "years": "1"})
@@ -220,6 +220,14 @@ def _offer_defaults(db: DB, user: User | None) -> tuple[dict[str, str], list[str
     today = _today()
     done = dash.year_to_date_wrvu(db, user, today)
     if not done:
+        waiting = dash.year_to_date_awaiting(db, user, catalog, today)
+        if waiting:
+            lines = "1 line" if waiting == 1 else f"{waiting:,} lines"
+            return form, [
+                f"Your log has {lines} this year waiting for the {today.year} CMS release (not loaded "
+                "yet), so no wRVU to start from: your pace appears here once the release is loaded. "
+                "Until then, enter the annual wRVU you expect."
+            ]
         return form, ["Your log has no lines this year yet: enter the annual wRVU you expect."]
     first = date(today.year, 1, 1)
     yearly = planner.annualized(done, first, today)
@@ -328,7 +336,7 @@ def offers_chart(comparison: job_offers.Comparison) -> dict[str, Any]:
 @router.get("/offers", response_class=HTMLResponse, include_in_schema=False)
 def offers_page(request: Request, db: DB, user: MaybeUser) -> Response:
     """Compare 2 to 4 job offers."""
-    form, notes = _offer_defaults(db, user)
+    form, notes = _offer_defaults(db, user, services(request).catalog)
     context = {"nav": "offers", "form": form, "notes": notes, "slots": range(1, OFFER_SLOTS + 1)}
     return _page(request, "offers.html", context, {})
 
