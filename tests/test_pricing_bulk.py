@@ -159,3 +159,33 @@ def test_bulk_identical_to_engine_across_two_releases_and_odd_lookups(reference)
     assert outcomes == reprice_records(svc, rows, DEFAULT_CONTRACT)
     assert {o.release for o in outcomes} == {"RVU25D", "RVU26C", ""}
     assert stats.vectorized > 2500
+
+
+def test_reprice_files_with_no_covered_date_or_no_lines(reference_path, monkeypatch, tmp_path) -> None:
+    """A file whose dates no loaded release covers gets each line's error (it crashed on an empty set
+    of pricing arrays); a file with a header only gets the header back."""
+    from typer.testing import CliRunner
+
+    from openrvu.cli.app import app
+    from openrvu.reference.db import ReferenceDB
+
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "reference.sqlite").symlink_to(reference_path)
+    monkeypatch.setenv("OPENRVU_HOME", str(home))
+    header = "encounter_id,date,hcpcs,modifiers,units,pos,locality_or_zip\n"
+    src = tmp_path / "old.csv"
+    src.write_text(header + "E1,2024-01-02,99213,,1,11,01112-05\nE2,bad,99213,,1,11,01112-05\n")
+    result = CliRunner().invoke(app, ["reprice", str(src), "-o", str(tmp_path / "out.csv")])
+    assert result.exit_code == 0, result.output
+    out = list(csv.DictReader((tmp_path / "out.csv").open()))
+    rows = list(csv.DictReader(src.open()))
+    expected = reprice_records(PricingService(ReferenceDB(reference_path)), rows, DEFAULT_CONTRACT)
+    assert [r["error"] for r in out] == [o.error for o in expected]
+    assert "2024-01-02" in out[0]["error"] and out[0]["allowed"] == "" and out[1]["error"]
+    empty = tmp_path / "empty.csv"
+    empty.write_text(header)
+    result = CliRunner().invoke(app, ["reprice", str(empty), "-o", str(tmp_path / "none.csv")])
+    assert result.exit_code == 0, result.output
+    names = [*header.strip().split(","), "release", "allowed", "wrvu", "rules", "error"]
+    assert (tmp_path / "none.csv").read_text().splitlines() == [",".join(f'"{c}"' for c in names)]

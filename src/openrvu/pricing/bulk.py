@@ -176,6 +176,19 @@ class BulkRepricer:
         cols = {name: table.column(name) for name in REQUIRED_COLUMNS}
         size = table.num_rows
         ref = self.ref
+        if not len(ref.kind):  # no loaded release covers any line's date: each line gets its error
+            none = np.zeros(size, dtype=np.int64)
+            out: dict[str, Column] = {
+                "release": Coded([""], none),
+                "allowed": Money(none, none.astype(bool)),
+                "wrvu": Money(none, none.astype(bool)),
+                "rules": Coded([""], none),
+                "error": Coded([""], none),
+            }
+            stats = BulkStats(lines=size)
+            if size:
+                self._engine_lines(table, np.arange(size), contract, out, stats)
+            return out, stats
         rel_of = {name: i for i, name in enumerate(self.release_names)}
 
         units = _map(*_encode(cols["units"]), parse_units, fill=-(2**40))
@@ -432,11 +445,13 @@ class BulkRepricer:
         return parsed
 
     def _row_table(self) -> np.ndarray:
-        """The RVU row of each (release, code id, row modifier): -1 where there is none."""
+        """The RVU row of each (release, code id, row modifier): -1 where there is none, and for the
+        extra last release and code (a line with no release, or an unknown code)."""
         ref = self.ref
         position = {name: i for i, name in enumerate(self.release_names)}
         rel_of_row = np.array([position.get(k[0], -1) for k in ref.keys], dtype=np.int64)
-        table = np.full((len(self.release_names), len(ref.codes) + 1, len(ROW_MODS)), -1, dtype=np.int64)
+        shape = (len(self.release_names) + 1, len(ref.codes) + 1, len(ROW_MODS))
+        table = np.full(shape, -1, dtype=np.int64)
         mine = np.flatnonzero(rel_of_row >= 0)
         table[rel_of_row[mine], ref.row_code[mine], ref.row_mod[mine]] = mine
         return table
@@ -451,13 +466,11 @@ class BulkRepricer:
         code = np.array([code_id.get(c, unknown) for c in hcpcs] + [unknown], dtype=np.int64)[hc_codes]
         if self._table is None:
             self._table = self._row_table()
-        known = rel >= 0
-        safe_rel = np.where(known, rel, 0)
-        found = self._table[safe_rel, code, want]
+        found = self._table[rel, code, want]  # rel -1 (no release): the table's last, empty release
         missing_53 = np.flatnonzero((found < 0) & (want == ROW_MODS["53"]))
         # -53 has its own row for four codes only (rule 9): the others are priced from the global row
-        found[missing_53] = self._table[safe_rel[missing_53], code[missing_53], 0]
-        return np.where(known, found, -1)
+        found[missing_53] = self._table[rel[missing_53], code[missing_53], 0]
+        return found
 
     def _gpcis(self, rel, loc_codes, carrier_loc) -> np.ndarray:
         """The GPCI row of each line, looked up once per distinct (release, locality text)."""
