@@ -3,8 +3,9 @@
 Figures: the dashboard computed cold (cache cleared) and cached, for each period size, against a
 baseline measured in the same run: the same sums taken straight from the log lines (GROUP BY over
 ``log_entries``, as a tracker without the totals table would). Lines are real codes priced by the
-pricing engine: each distinct day (an encounter) is priced once and the priced rows are replicated
-over the year, so seeding stays quick; the dashboard does not care how lines were priced.
+pricing engine: 40 encounters (patient visits) are priced once and the priced rows are replicated
+over the year, each copy with its own encounter token (so its stored prices are what re-pricing would
+give), so seeding stays quick; the dashboard does not care how lines were priced.
 
 ``OPENRVU_BENCH_QUICK=1``: 2,000 lines and fewer repetitions.
 """
@@ -40,13 +41,14 @@ def _reference(tmp: Path):  # type: ignore[no-untyped-def]
 def _seed(session, user, catalog) -> None:  # type: ignore[no-untyped-def]
     from openrvu.tracker import totals
     from openrvu.tracker.catalog import LineSpec
+    from openrvu.tracker.entries import new_encounter
     from openrvu.tracker.models import WRVU_SCALE, LogEntry, utcnow
     from openrvu.tracker.synthetic import MIX
 
     rng = random.Random(20261127)
     codes = [(c, m, p) for c, m, p, _ in MIX]
     weights = [w for *_, w in MIX]
-    encounters = []  # 40 distinct priced days, each of 2 to 8 lines
+    encounters = []  # 40 distinct priced encounters, each of 2 to 8 lines
     for _ in range(40):
         picked = [rng.choices(codes, weights)[0] for _ in range(rng.randint(2, 8))]
         specs = [LineSpec(date(YEAR, 3, 2), c, m, 1, p) for c, m, p in picked]
@@ -55,6 +57,7 @@ def _seed(session, user, catalog) -> None:  # type: ignore[no-untyped-def]
     rows: list[dict[str, object]] = []
     while len(rows) < LINES:
         day = date(YEAR, 1, 1) + timedelta(days=rng.randrange(365))
+        token = new_encounter()
         for spec, price in rng.choice(encounters):
             rows.append(
                 {
@@ -64,6 +67,7 @@ def _seed(session, user, catalog) -> None:  # type: ignore[no-untyped-def]
                     "modifiers": ",".join(spec.modifiers),
                     "units": 1,
                     "pos": spec.pos,
+                    "encounter": token,
                     "source": "synthetic",
                     "created_at": now,
                     "updated_at": now,
