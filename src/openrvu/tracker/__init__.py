@@ -22,6 +22,6 @@ Modules:
 - ``groups``: groups, memberships, the manager's group dashboard.
 - ``surveys``: survey percentiles (MGMA/AMGA) typed in by a user.
 - ``audit``: the audit trail; ``security``: argon2id hashing and hashed tokens.
-- ``synthetic``: bulk priced lines for benchmarks and demos (``seed_lines``, ``add_visits``, ``add_lines``), one
-  encounter token per synthetic visit.
+- ``synthetic``: bulk priced lines for benchmarks and demos (``seed_lines``, ``add_visits``,
+  ``add_lines``), one encounter token per synthetic visit.
 """
