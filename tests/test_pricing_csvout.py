@@ -88,3 +88,21 @@ def test_bad_columns_are_refused(columns, message) -> None:
     rows = 2 if columns[0][0] == "s" and len(columns[0][1]) == 3 else 1
     with pytest.raises(ValueError, match=message):
         bulk_output._csvout.write_rows(rows, columns)
+
+
+def test_reprice_without_the_extension_writes_the_same_file(reference, tmp_path, monkeypatch) -> None:
+    """Where the extension could not be built, pyarrow writes the output: the same bytes."""
+    from openrvu.pricing.bulk import BulkRepricer
+    from openrvu.pricing.contract import DEFAULT_CONTRACT
+    from openrvu.pricing.service import PricingService
+    from openrvu.pricing.synthetic import synthetic_rows
+
+    rows = synthetic_rows(reference, "RVU25D", 1500, seed=4, rare=0.05, errors=0.02)
+    table = pa.Table.from_pylist(rows)
+    bulk = BulkRepricer(PricingService(reference), ["RVU25D"])
+    built, fallback = tmp_path / "built.csv", tmp_path / "fallback.csv"
+    bulk.write_csv(table, DEFAULT_CONTRACT, built, workers=1)
+    monkeypatch.setattr(bulk_output, "_csvout", None)
+    bulk.write_csv(table, DEFAULT_CONTRACT, fallback, workers=1)
+    assert fallback.read_bytes() == built.read_bytes()
+    assert built.read_bytes().count(b"\n") == 1501
