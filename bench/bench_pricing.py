@@ -4,7 +4,7 @@ The lines are synthetic (real codes and localities, random encounters of 1-6 lin
 modifiers, 0.2% deliberate errors), written to a file named ``synthetic_claims.csv``. The repricing runs
 in a child process (``openrvu.cli.pricing.reprice_file``, as ``openrvu reprice`` does), three times:
 the first run also builds the pricing-array cache from the reference database, the second reads it
-(both with the default number of processes: 2 when a core is idle), the third runs in one process
+(both with the default number of processes: 2 unless every core is busy), the third runs in one process
 (``OPENRVU_WORKERS=1``) for comparison. Each run writes a file of its own, as a user's runs would
 (replacing a 100 MB file written a second before costs ~0.2 s on this machine's ext4, waiting on the
 old file's pages: the file system's time, not the repricing's); the three files must be identical.
