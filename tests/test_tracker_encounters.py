@@ -215,3 +215,27 @@ def test_a_template_is_logged_as_one_encounter_each_time(
     # a retry under the same key returns the same lines, in the same encounter
     again = shortcuts.log_template(db, user, tpl.id, DAY, catalog, idempotency_key="t-1")
     assert [e.id for e in again] == [e.id for e in first]
+
+
+def test_lines_waiting_for_their_years_release_are_checked_against_the_latest_one(
+    db: Session, make_user: Callable[..., User], catalog: Catalog
+) -> None:
+    """Lines dated in a year no loaded release covers are stored unpriced, yet the checks need only
+    each code's row: they read it from the release the lines were validated against, and say so."""
+    user = make_user()
+    latest = catalog.reference.latest_release()
+    year = latest.year + 1
+    surgery = entries.create_entry(db, user, LineSpec(date(year, 1, 5), "27447", (), 1, "22"), catalog)
+    visit = entries.create_entry(db, user, LineSpec(date(year, 1, 20), "99213", (), 1, "11"), catalog)
+    addon = entries.create_entry(db, user, LineSpec(date(year, 2, 2), "11103", (), 1, "11"), catalog)
+    priced = entries.create_entry(db, user, LineSpec(DAY, "11103", (), 1, "11"), catalog)
+    assert [e.wrvu for e in (surgery, visit, addon)] == [None, None, None] and priced.wrvu is not None
+    found = coding.line_warnings(db, user, catalog, entries.list_entries(db, user))
+    checked = f"Checked against {latest.name}, the latest loaded release: no {year} RVU release is loaded yet"
+    (in_global,) = [w for w in found[visit.id] if w.code == "em-in-global-period"]
+    assert in_global.related == (surgery.id,) and in_global.message.endswith(checked + ".")
+    assert [w.code for w in found[addon.id]] == ["addon-without-primary"]
+    assert found[addon.id][0].message.endswith(checked + ".") and str(year) in found[addon.id][0].message
+    # a line some loaded release prices is checked against it, as before, with no such note
+    assert [w.code for w in found[priced.id]] == ["addon-without-primary"]
+    assert "Checked against" not in found[priced.id][0].message

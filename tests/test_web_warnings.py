@@ -4,14 +4,18 @@ the log lines they concern (log and lines pages), computed from the user's own l
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from fixtures_tracker import PRICED_DAY
-from fixtures_web import csrf, sign_up
+from fixtures_web import csrf, make_settings, sign_up
 from openrvu.reference.categories import EM_FAMILIES
+from openrvu.reference.db import ReferenceDB
+from openrvu.web import create_app
 
 HTML = {"accept": "text/html"}
 DAY = PRICED_DAY  # lines are dated inside a loaded release, so they are priced in any year
@@ -115,3 +119,35 @@ def test_another_users_surgery_never_warns_on_my_lines(client: TestClient, picke
     sign_up(client, "two@example.org")
     mine = _log(client, visit, DAY)
     assert "coding-warnings" not in _item(client.get("/log", headers=HTML).text, mine)
+
+
+def test_a_line_waiting_for_its_years_release_gets_its_badge_checked_against_the_latest(
+    reference_2025_path: Path, cms_dir: Path, migrated_app_db: Path, tmp_path: Path
+) -> None:
+    """A line dated in a year no loaded release covers is stored unpriced; its badge still shows,
+    read from the release it was validated against, and says which one. A reference holding only the
+    CY2025 release makes today such a day (a line dated today is the one the form takes)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "reference.sqlite").symlink_to(reference_2025_path)
+    shutil.copyfile(migrated_app_db, tmp_path / "app.sqlite")
+    reference = ReferenceDB(reference_2025_path)
+    latest = reference.latest_release()
+    rows = [r for r in reference.iter_rvu(latest.name) if r.modifier == "" and r.status_code == "A"]
+    addon = next(r.hcpcs for r in rows if r.global_days == "ZZZ" and r.hcpcs.isdigit())
+    reference.close()
+    today = date.today()
+    app = create_app(make_settings(home, cms_dir, tmp_path / "app.sqlite"))
+    with TestClient(app, base_url="https://testserver") as client:
+        sign_up(client, "waiting@example.org")
+        waiting = _log(client, addon, today)
+        priced = _log(client, addon, date(latest.year, 11, 3))
+        figures = {x["id"]: x["wrvu"] for x in client.get("/api/log").json()["lines"]}
+        page = client.get("/log", headers=HTML).text
+        lines = client.get("/lines", headers=HTML).text
+    assert figures[waiting] is None and figures[priced] is not None
+    badge = _item(page, waiting)
+    assert 'class="coding-warnings' in badge and 'data-code="addon-without-primary"' in badge
+    assert f"Checked against {latest.name}, the latest loaded release: no {today.year} RVU release" in badge
+    assert "addon-without-primary" in _item(page, priced) and "Checked against" not in _item(page, priced)
+    assert lines.count(f"Checked against {latest.name}") == 2  # the badge's title and its message
