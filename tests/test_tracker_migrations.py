@@ -13,7 +13,7 @@ from openrvu.tracker.catalog import Catalog, LineSpec
 from openrvu.tracker.db import current_revision, make_engine, migrate, schema_differences, session_factory
 from openrvu.tracker.models import Base, DayCodeTotal, LogEntry, User
 
-HEAD = "0004"
+HEAD = "0005"
 
 
 @pytest.fixture()
@@ -126,6 +126,56 @@ def test_0004_keeps_lines_logged_before_encounters_as_one_group_per_date(
         assert old[1].wrvu_e4 is not None and old[0].wrvu_e4 is not None and old[1].wrvu_e4 < old[0].wrvu_e4
         assert totals.check_user(session, 1)
     engine.dispose()
+
+
+def test_0005_consumed_keys_upgrade_and_downgrade(empty_url: str) -> None:
+    """Up from 0004 with lines already logged (nothing to backfill: the table starts empty), down drops
+    only the new table, and up again matches the models."""
+    from alembic import command
+
+    from openrvu.tracker.db import _alembic_config
+
+    migrate(empty_url, "0004")
+    engine = make_engine(empty_url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO users (id, email, password_hash, role, is_active, created_at, default_pos,"
+                " provider_kind, fte, contract, log_version) VALUES (1, 'a@example.org', 'x', 'admin', true,"
+                " '2025-01-01 00:00:00', '11', 'physician', '1.0', '{}', 0)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO log_entries (id, user_id, date_of_service, hcpcs, modifiers, units, pos,"
+                " idempotency_key, source, created_at, updated_at) VALUES (1, 1, '2025-11-03', '99213', '',"
+                " 1, '11', 'k1', 'api', '2025-01-01 00:00:00', '2025-01-01 00:00:00')"
+            )
+        )
+    engine.dispose()
+    migrate(empty_url)
+    assert current_revision(empty_url) == "0005"
+    engine = make_engine(empty_url)
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT count(*) FROM consumed_keys")).scalar() == 0
+        conn.execute(
+            text(
+                "INSERT INTO consumed_keys (user_id, idempotency_key, entry_id, deleted_at)"
+                " VALUES (1, 'k0', 7, '2025-01-02 00:00:00')"
+            )
+        )
+    engine.dispose()
+    command.downgrade(_alembic_config(empty_url), "0004")
+    assert current_revision(empty_url) == "0004"
+    engine = make_engine(empty_url)
+    tables = set(inspect(engine).get_table_names())
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT idempotency_key FROM log_entries")).scalars().all() == ["k1"]
+    engine.dispose()
+    assert "consumed_keys" not in tables and "log_entries" in tables
+    migrate(empty_url)
+    assert current_revision(empty_url) == HEAD
+    assert schema_differences(empty_url) == []
 
 
 def test_sqlite_connections_enforce_foreign_keys_and_use_wal(tmp_path: Path) -> None:

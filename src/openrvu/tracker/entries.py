@@ -8,6 +8,10 @@ where ``encounter`` is an opaque random token (``new_encounter``), never patient
 its own encounter unless it joins one (a token, or "same patient as my last line" on that date).
 Lines logged before encounters existed have no token: all of them on a date stay one group, as they
 were priced when logged. Every write re-prices the dates it touches, group by group.
+
+Idempotency keys: a key stores one line, once. Deleting the line does not free its key (``ConsumedKey``):
+a late resend of it answers ``AlreadyDeleted`` and stores nothing, as a resend of a live line answers
+that line.
 """
 
 from __future__ import annotations
@@ -29,8 +33,8 @@ from openrvu.pricing.modifiers import parse_modifiers
 from openrvu.pricing.pos import normalize_pos
 from openrvu.tracker import audit, totals
 from openrvu.tracker.catalog import Catalog, LinePrice, LineSpec
-from openrvu.tracker.errors import FormErrors, InvalidInput, NotFound
-from openrvu.tracker.models import WRVU_SCALE, AuditLog, LogEntry, User, utcnow
+from openrvu.tracker.errors import AlreadyDeleted, FormErrors, InvalidInput, NotFound
+from openrvu.tracker.models import WRVU_SCALE, AuditLog, ConsumedKey, LogEntry, User, utcnow
 from openrvu.tracker.owned import get_owned
 
 MAX_UNITS = 999
@@ -179,8 +183,29 @@ def _check_key(key: str | None) -> str | None:
 
 
 def _by_key(session: Session, user: User, key: str) -> LogEntry | None:
+    """The line stored under ``key``; ``AlreadyDeleted`` when it was stored and then deleted."""
     stmt = select(LogEntry).where(LogEntry.user_id == user.id, LogEntry.idempotency_key == key)
-    return session.scalars(stmt).first()
+    entry = session.scalars(stmt).first()
+    if entry is None and (consumed := session.get(ConsumedKey, (user.id, key))) is not None:
+        raise AlreadyDeleted(consumed.entry_id, _deleted_snapshot(session, consumed.entry_id))
+    return entry
+
+
+def _deleted_snapshot(session: Session, entry_id: int) -> dict[str, Any]:
+    rows = audit.history(session, "log_entry", entry_id)
+    return next((dict(r.before) for r in reversed(rows) if r.action == "delete" and r.before), {})
+
+
+def _consume_key(session: Session, entry: LogEntry) -> None:
+    """Keep the key of a line being deleted, so a late resend of it stores nothing (a key re-used by
+    a later import of the same file, then deleted again, points at the latest line)."""
+    if entry.idempotency_key is None:
+        return
+    key = (entry.user_id, entry.idempotency_key)
+    consumed = session.get(ConsumedKey, key) or ConsumedKey(user_id=key[0], idempotency_key=key[1])
+    consumed.entry_id = entry.id
+    consumed.deleted_at = utcnow()
+    session.add(consumed)
 
 
 def create_entry(
@@ -194,7 +219,8 @@ def create_entry(
     encounter: str | None = None,
     same_patient: bool = False,
 ) -> LogEntry:
-    """Log a line. With an idempotency key, a repeat (double tap, offline retry) returns the first line.
+    """Log a line. With an idempotency key, a repeat (double tap, offline retry) returns the first line;
+    a repeat after that line was deleted raises ``AlreadyDeleted`` and stores nothing.
 
     The line is a new encounter, or joins ``encounter`` (a token) or, with ``same_patient``, the
     encounter of the user's latest line on its date (see ``resolve_encounter``).
@@ -319,10 +345,12 @@ def update_entry(session: Session, user: User, entry_id: int, spec: LineSpec, ca
 
 
 def delete_entry(session: Session, user: User, entry_id: int, catalog: Catalog) -> None:
-    """Delete one of the user's lines; the audit trail keeps what it was."""
+    """Delete one of the user's lines; the audit trail keeps what it was, and its idempotency key stays
+    consumed (a late resend of it stores nothing)."""
     entry = get_entry(session, user, entry_id)
     before = snapshot(entry)
     day = entry.date_of_service
+    _consume_key(session, entry)
     session.delete(entry)
     session.flush()
     reprice_days(session, user, catalog, {day})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class TrackerError(Exception):
     """Base class of every error a tracker service raises on purpose."""
@@ -13,6 +15,19 @@ class NotFound(TrackerError):
 
 class Forbidden(TrackerError):
     """The caller is known but the role does not allow the action (e.g. a clinician creating a group)."""
+
+
+class AlreadyDeleted(TrackerError):
+    """A resend of an idempotency key whose line was stored and later deleted: a duplicate, so nothing
+    is stored again. ``entry_id`` is the deleted line's id, ``line`` its last audit snapshot (empty if
+    the trail lacks it)."""
+
+    message = "already received; the line was deleted"
+
+    def __init__(self, entry_id: int, line: dict[str, Any]) -> None:
+        self.entry_id = entry_id
+        self.line = line
+        super().__init__(self.message)
 
 
 class InvalidInput(TrackerError):

@@ -194,6 +194,19 @@ class LogEntry(Base):
         return None if self.allowed_cents is None else Decimal(self.allowed_cents) / 100
 
 
+class ConsumedKey(Base):
+    """An idempotency key whose log line was deleted. Deleting a line frees nothing: a late resend of the
+    same key (an offline outbox retrying after a lost answer) is a duplicate of a deleted line and stores
+    nothing. ``entry_id`` is the deleted line's id (no foreign key: the line is gone; the audit trail
+    keeps it)."""
+
+    __tablename__ = "consumed_keys"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    entry_id: Mapped[int] = mapped_column(Integer)
+    deleted_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
 class DayCodeTotal(Base):
     """Per user, date and code: the sums of the log lines (kept in step by ``openrvu.tracker.totals``).
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from openrvu.tracker import audit
 from openrvu.tracker.catalog import Catalog, LineSpec
 from openrvu.tracker.entries import EntryForm, batch_encounter, create_entry, parse_entry
-from openrvu.tracker.errors import FormErrors, InvalidInput
+from openrvu.tracker.errors import AlreadyDeleted, FormErrors, InvalidInput
 from openrvu.tracker.models import Favourite, LogEntry, Template, TemplateItem, User
 from openrvu.tracker.owned import get_owned
 
@@ -195,16 +195,18 @@ def log_template(
     idempotency_key: str | None = None,
 ) -> list[LogEntry]:
     """Log every code of a template on one date, as one encounter (one patient's usual visit).
-    With a key, a repeat returns the same lines."""
+    With a key, a repeat returns the same lines, less any deleted since (those are not logged again)."""
     tpl = get_template(session, user, template_id)
     encounter = batch_encounter(idempotency_key)
     out = []
     for item in tpl.items:
         spec = parse_entry(user, EntryForm(on, item.hcpcs, item.modifiers, item.units, pos))
         key = f"{idempotency_key}:{item.position}"[:64] if idempotency_key else None
-        out.append(
-            create_entry(
+        try:
+            entry = create_entry(
                 session, user, spec, catalog, idempotency_key=key, source="template", encounter=encounter
             )
-        )
+        except AlreadyDeleted:
+            continue
+        out.append(entry)
     return out

@@ -10,6 +10,7 @@ encounter are priced together (multiple-procedure ranking, bilateral pairs).
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -17,7 +18,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from openrvu.tracker import entries
-from openrvu.tracker.errors import FormErrors, InvalidInput, NotFound
+from openrvu.tracker.errors import AlreadyDeleted, FormErrors, InvalidInput, NotFound
 from openrvu.web import lookups
 from openrvu.web.deps import DB, ApiUser, RowId, services
 
@@ -55,6 +56,23 @@ def _line_json(entry: Any) -> dict[str, Any]:
     return lookups.entry_json(entry) | {"encounter": entry.encounter}
 
 
+def _two_places(value: Any) -> str | None:
+    return None if value is None else f"{Decimal(str(value)):.2f}"
+
+
+def _deleted_json(exc: AlreadyDeleted) -> dict[str, Any]:
+    """A resend of a line that was deleted: the line as it was when deleted (same fields as a line,
+    from the audit trail), marked ``deleted`` with the reason in ``detail``."""
+    line = exc.line
+    fields = ("date_of_service", "hcpcs", "modifiers", "units", "pos", "release", "encounter")
+    return (
+        {"id": exc.entry_id}
+        | {name: line.get(name) for name in fields}
+        | {"wrvu": _two_places(line.get("wrvu")), "allowed": _two_places(line.get("allowed"))}
+        | {"deleted": True, "detail": exc.message}
+    )
+
+
 def _invalid(exc: InvalidInput) -> HTTPException:
     errors = exc.errors if isinstance(exc, FormErrors) else {exc.field: exc.message}
     return HTTPException(status_code=422, detail={"errors": errors})
@@ -75,9 +93,23 @@ def list_lines(
     return {"lines": [_line_json(e) for e in rows]}
 
 
-@router.post("", summary="Log a line (idempotent with a key)", status_code=201, responses=UNAUTHORIZED)
+RESENT_DELETED: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "A resend of an idempotency key whose line was since deleted: nothing is stored; "
+        'the line as it was, with "deleted": true and "detail": "already received; the line was deleted"'
+    }
+}
+
+
+@router.post(
+    "",
+    summary="Log a line (idempotent with a key)",
+    status_code=201,
+    responses=UNAUTHORIZED | RESENT_DELETED,
+)
 def create_line(request: Request, db: DB, user: ApiUser, line: LineIn) -> Any:
-    """Store a line priced by the pricing engine; 422 names each bad field."""
+    """Store a line priced by the pricing engine; 422 names each bad field. A repeated key answers
+    the line it stored (201), or 200 ``deleted`` when that line was deleted since."""
     try:
         spec = entries.parse_entry(
             user, entries.EntryForm(line.date_of_service, line.hcpcs, line.modifiers, line.units, line.pos)
@@ -94,6 +126,8 @@ def create_line(request: Request, db: DB, user: ApiUser, line: LineIn) -> Any:
         )
     except InvalidInput as exc:
         raise _invalid(exc) from None
+    except AlreadyDeleted as exc:
+        return JSONResponse(_deleted_json(exc), status_code=200)
     return JSONResponse(_line_json(entry), status_code=201)
 
 

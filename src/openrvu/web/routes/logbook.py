@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from openrvu.tracker import entries, shortcuts
 from openrvu.tracker import warnings as coding
-from openrvu.tracker.errors import FormErrors, InvalidInput, NotFound
+from openrvu.tracker.errors import AlreadyDeleted, FormErrors, InvalidInput, NotFound
 from openrvu.tracker.models import LogEntry, User
 from openrvu.web import choices, lookups
 from openrvu.web.deps import DB, PageUser, RowId, redirect, render, services
@@ -81,7 +81,8 @@ def _log_page(
         marks=entries.encounter_marks(lines),
         warnings=coding.line_warnings(db, user, services(request).catalog, lines),
         flash=_flash(db, user, request.query_params.get("added"))
-        or _imported(request.query_params.get("imported")),
+        or _imported(request.query_params.get("imported"))
+        or _resent(request.query_params.get("resent")),
     )
     return render(request, "log.html", context, status_code=status)
 
@@ -98,6 +99,12 @@ def _flash(db: DB, user: User, added: str | None) -> str | None:
 
 def _imported(count: str | None) -> str | None:
     return f"Imported {int(count)} line(s)." if count and count.isdigit() else None
+
+
+def _resent(what: str | None) -> str | None:
+    return (
+        "Already received; the line was deleted, so it was not logged again." if what == "deleted" else None
+    )
 
 
 def label(entry: LogEntry) -> str:
@@ -174,6 +181,8 @@ def log_line(
         )
     except InvalidInput as exc:
         return _log_page(request, db, user, form, _errors(exc), status=422)
+    except AlreadyDeleted:
+        return redirect("/log?resent=deleted")  # the form sent again after its line was deleted
     return redirect(f"/log?added={entry.id}")
 
 
