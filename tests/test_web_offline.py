@@ -65,3 +65,27 @@ def test_log_page_carries_the_outbox_hooks_and_the_edit_page_does_not(client: Te
     assert created.status_code == 201
     edit = client.get(f"/log/{created.json()['id']}/edit", headers=HTML).text
     assert 'id="log-form"' in edit and "data-outbox" not in edit  # an edit is never queued
+
+
+def test_outbox_entries_are_stored_as_web_and_only_a_signed_in_page_can_say_so(client: TestClient) -> None:
+    """The outbox resends entries typed on the log page through the JSON API with ``X-OpenRVU-Outbox``:
+    they are stored as source "web", like the form's. The header counts only with the session cookie
+    (CSRF-checked, so from the app's own page): an API token client stays "api", header or not."""
+    sign_up(client, "outbox@example.org")
+    line = {"date_of_service": "2026-11-02", "hcpcs": "99213"}
+    token = {"x-csrf-token": csrf(client)}
+    outbox = client.post("/api/log", json=line, headers={**token, "x-openrvu-outbox": "1"})
+    plain = client.post("/api/log", json=line, headers=token)
+    assert outbox.status_code == plain.status_code == 201
+    assert (outbox.json()["source"], plain.json()["source"]) == ("web", "api")
+    page = client.post("/profile/tokens", data={"csrf_token": csrf(client), "token_name": "script"})
+    api_token = page.text.split('id="new-token">')[1].split("<")[0]
+    bot = TestClient(client.app, base_url="https://testserver")
+    claimed = bot.post(
+        "/api/log", json=line, headers={"authorization": f"Bearer {api_token}", "x-openrvu-outbox": "1"}
+    )
+    assert claimed.status_code == 201 and claimed.json()["source"] == "api"
+    # and a page without the CSRF token cannot send it at all
+    assert client.post("/api/log", json=line, headers={"x-openrvu-outbox": "1"}).status_code == 403
+    sources = sorted(x["source"] for x in client.get("/api/log").json()["lines"])
+    assert sources == ["api", "api", "web"]

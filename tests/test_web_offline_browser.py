@@ -117,6 +117,7 @@ def test_entries_made_offline_wait_survive_a_reload_and_arrive_once_when_back_on
     assert page.locator("#outbox").is_hidden() or "were sent" in page.locator("#outbox-status").inner_text()
     lines = _server_lines(live_server, email)
     assert sorted((e.hcpcs, e.modifiers) for e in lines) == [("20610", "RT"), ("99213", "25")]
+    assert [e.source for e in lines] == ["web", "web"]  # typed in the browser, not an API client's
     assert sorted(str(e.idempotency_key) for e in lines) == sorted(keys)  # the keys made on the device, once
     assert all(e.date_of_service == date.today() for e in lines)
     page.screenshot(path=str(artifacts_dir / "log-offline-sent.png"), full_page=True)

@@ -5,6 +5,12 @@ offline outbox can resend it), another user's line id answers 404. A created lin
 unless it names one (``encounter``, an opaque token of the caller's, returned on every line) or asks
 for ``same_patient`` (the encounter of the caller's latest line on that date): the lines of one
 encounter are priced together (multiple-procedure ranking, bilateral pairs).
+
+Lines created here are stored with source ``api``, except those the log page's offline outbox
+(``static/outbox.js``) resends: it marks them with the ``X-OpenRVU-Outbox: 1`` header, and they were
+typed in the browser, so they are stored as ``web`` like the form's. The header counts only on a
+request signed in by the session cookie, which passed the CSRF check (its token is on the app's own
+pages); an API token client sending it still stores ``api``, so the source keeps telling them apart.
 """
 
 from __future__ import annotations
@@ -27,6 +33,18 @@ router = APIRouter(prefix="/api/log", tags=["log"])
 UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
     401: {"description": "No session cookie and no valid API token"}
 }
+
+
+#: Sent by the log page's outbox with the entries it resends (see the module docstring).
+OUTBOX_HEADER = "x-openrvu-outbox"
+
+
+def _source(request: Request) -> str:
+    """``web`` for an entry the log page's outbox resends, ``api`` for every other caller."""
+    # no Authorization header: ``api_user`` signed the caller in by the session cookie, and the CSRF
+    # middleware let the request through only with the token of a page the app served
+    from_page = request.headers.get("authorization") is None
+    return "web" if from_page and request.headers.get(OUTBOX_HEADER) == "1" else "api"
 
 
 class LineIn(BaseModel):
@@ -120,7 +138,7 @@ def create_line(request: Request, db: DB, user: ApiUser, line: LineIn) -> Any:
             spec,
             services(request).catalog,
             idempotency_key=line.idempotency_key,
-            source="api",
+            source=_source(request),
             encounter=line.encounter or None,
             same_patient=line.same_patient,
         )

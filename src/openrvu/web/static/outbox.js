@@ -118,7 +118,10 @@
       method: "POST",
       credentials: "same-origin",
       signal: controller.signal,
-      headers: { "content-type": "application/json", accept: "application/json", "x-csrf-token": token() },
+      // x-openrvu-outbox: the entry was typed on this page, so the server stores it as "web", not "api"
+      headers: {
+        "content-type": "application/json", accept: "application/json", "x-csrf-token": token(), "x-openrvu-outbox": "1",
+      },
       body: JSON.stringify({
         date_of_service: entry.date_of_service,
         hcpcs: entry.hcpcs,
