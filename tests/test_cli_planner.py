@@ -260,3 +260,49 @@ def test_offers_from_an_account_whose_lines_wait_for_the_years_release(
     assert "the pace appears once it is loaded; give --expected until then" in message
     given = run("offers", str(path), "--user", "wait@example.org", "--expected", "5000", "--json")
     assert given.exit_code == 0 and json.loads(given.output)["scenarios"][0]["wrvu_per_fte"] == "5000"
+
+
+def test_plan_from_an_account_whose_lines_wait_for_the_years_release(
+    reference_2025_path: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """plan --user while no loaded release covers the day's year: the year's lines are stored unpriced,
+    so the plan starts from 0 done as before, and a note (on stderr, the JSON untouched) says how many
+    lines wait for the release; --done silences it. A CY2025-only reference makes today such a day."""
+    from openrvu.reference.db import ReferenceDB
+    from openrvu.tracker import accounts, entries
+    from openrvu.tracker.catalog import Catalog, LineSpec
+    from openrvu.tracker.db import make_engine, migrate, session_factory
+
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "reference.sqlite").symlink_to(reference_2025_path)
+    monkeypatch.setenv("OPENRVU_HOME", str(home))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    url = f"sqlite:///{home / 'openrvu.sqlite'}"
+    migrate(url)
+    engine = make_engine(url)
+    reference = ReferenceDB(reference_2025_path)
+    today = date.today()
+    args = ("plan", "--user", "wait@example.org", "--target-wrvu", "4000", "99213")
+    try:
+        with session_factory(engine)() as session:
+            user = accounts.sign_up(session, "wait@example.org", "correct horse battery staple")
+            none_yet = run(*args, "--json")
+            assert none_yet.exit_code == 0 and "waiting for" not in none_yet.output
+            for code in ("99213", "99214", "99213"):
+                entries.create_entry(session, user, LineSpec(today, code, (), 1, "11"), Catalog(reference))
+            assert [e.wrvu for e in entries.list_entries(session, user)] == [None, None, None]
+    finally:
+        engine.dispose()
+        reference.close()
+    result = run(*args, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["done"] == "0.00"  # the plan itself is unchanged
+    note = " ".join(result.stderr.split())
+    assert f"wait@example.org has 3 lines this year waiting for the {today.year} CMS release" in note
+    assert "the wRVU done so far is 0; your year-to-date appears once the release is loaded" in note
+    text = run(*args)
+    assert text.exit_code == 0 and "3 lines this year waiting for" in " ".join(text.output.split())
+    given = run(*args, "--done", "100", "--json")
+    assert given.exit_code == 0 and "waiting for" not in given.output
+    assert json.loads(given.stdout)["done"] == "100"

@@ -155,6 +155,39 @@ def test_offers_say_the_years_lines_wait_for_its_release_instead_of_none(
     assert 'name="expected" type="text" value=""' in page.text
 
 
+def test_planner_says_the_years_lines_wait_for_its_release_instead_of_a_silent_zero(
+    reference_2025_path: Path, cms_dir: Path, migrated_app_db: Path, tmp_path: Path
+) -> None:
+    """The planner's "done so far" is 0 while the year's lines wait unpriced for its release: the page
+    says how many wait and that the year-to-date appears once the release is loaded; done stays 0.
+    A reference holding only the CY2025 release makes today such a day, whatever the date."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "reference.sqlite").symlink_to(reference_2025_path)
+    shutil.copyfile(migrated_app_db, tmp_path / "app.sqlite")
+    app = create_app(make_settings(home, cms_dir, tmp_path / "app.sqlite"))
+    today = date.today()
+    with TestClient(app, base_url="https://testserver") as client:
+        sign_up(client, "plan-waiting@example.org")
+        empty = _text(client.get("/planner", headers=HTML).text)
+        assert f"Done: your log from {today.year}-01-01" in empty and "waiting for" not in empty
+        line = {"date_of_service": today.isoformat(), "hcpcs": "99213", "units": 1, "pos": "11"}
+        stored = client.post("/api/log", json=line, headers={"x-csrf-token": csrf(client)})
+        assert stored.status_code == 201 and stored.json()["wrvu"] is None
+        one = _text(client.get("/planner", headers=HTML).text)
+        assert f"Your log has 1 line this year waiting for the {today.year} CMS release" in one
+        for code in ("99214", "99213"):
+            line = {"date_of_service": today.isoformat(), "hcpcs": code, "units": 1, "pos": "11"}
+            stored = client.post("/api/log", json=line, headers={"x-csrf-token": csrf(client)})
+            assert stored.status_code == 201
+        page = client.get("/planner", headers=HTML)
+    text = _text(page.text)
+    assert page.status_code == 200 and "Done: your log from" not in text
+    assert f"Done: 0 so far. Your log has 3 lines this year waiting for the {today.year} CMS release" in text
+    assert "your year-to-date appears here once the release is loaded" in text
+    assert 'name="done" type="text" value="0.00"' in page.text
+
+
 def _offers_form(client: TestClient, **fields: str) -> dict[str, str]:
     form = {f"o{i}_{n}": "" for i in range(1, 5) for n in ("name", "base_salary", "dollars_per_wrvu",
             "threshold", "tiers", "signing_bonus", "annual_bonus", "fte", "wrvu_target")}  # fmt: skip

@@ -13,7 +13,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from openrvu.cli.app import app, console, fail
+from openrvu.cli.app import app, console, err_console, fail
 from openrvu.pricing import job_offers, planner
 from openrvu.pricing.contract import DEFAULT_CONTRACT, Contract, load_contract
 from openrvu.pricing.errors import PricingError
@@ -62,6 +62,15 @@ def plan(
         if user is not None:
             account = _account(user, day)
             done_wrvu = done_wrvu if done is not None else account.done
+            if done is None and account.awaiting:
+                # on stderr: the plan (and its JSON on stdout) is unchanged, it starts from 0 done
+                waiting = _awaiting_lines(user, account.awaiting, day.year)
+                err_console.print(
+                    f"note: {waiting}, so the wRVU done so far is 0; your year-to-date appears once the "
+                    "release is loaded (or give --done)",
+                    highlight=False,
+                    soft_wrap=True,
+                )
             if wrvu_goal is None and pay_goal is None:
                 wrvu_goal = account.goal
             contract = contract if contract_file is not None else account.contract
@@ -137,6 +146,12 @@ def _account(email: str, day: date) -> _Account:
         engine.dispose()
 
 
+def _awaiting_lines(email: str, waiting: int, year: int) -> str:
+    """Why an account's year so far has no wRVU: its lines wait unpriced for the year's CMS release."""
+    lines = "1 line" if waiting == 1 else f"{waiting:,} lines"
+    return f"{email} has {lines} this year waiting for the {year} CMS release (not loaded yet)"
+
+
 def _catalog() -> Any:
     from openrvu.reference.db import ReferenceDB
     from openrvu.tracker.catalog import Catalog
@@ -174,10 +189,9 @@ def offers(
             account = _account(user, today)
             pace = account.pace_per_fte
             if pace is None and account.awaiting:
-                lines = "1 line" if account.awaiting == 1 else f"{account.awaiting:,} lines"
                 raise PricingError(
-                    f"{user} has {lines} this year waiting for the {today.year} CMS release (not loaded "
-                    "yet): the pace appears once it is loaded; give --expected until then",
+                    f"{_awaiting_lines(user, account.awaiting, today.year)}: the pace appears once it is "
+                    "loaded; give --expected until then",
                     field="expected",
                 )
             if pace is None:

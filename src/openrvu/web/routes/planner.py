@@ -80,7 +80,13 @@ def _weeks_left(today: date) -> str:
     return str((Decimal(days) / 7).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
-def _plan_defaults(db: DB, user: User | None) -> tuple[dict[str, str], list[str]]:
+def _awaiting_note(waiting: int, year: int) -> str:
+    """Why the year so far is 0: its lines wait unpriced for the year's CMS release."""
+    lines = "1 line" if waiting == 1 else f"{waiting:,} lines"
+    return f"Your log has {lines} this year waiting for the {year} CMS release (not loaded yet)"
+
+
+def _plan_defaults(db: DB, user: User | None, catalog: Catalog) -> tuple[dict[str, str], list[str]]:
     """The planner form's first values, and notes saying where they came from."""
     today = _today()
     form = {
@@ -100,7 +106,14 @@ def _plan_defaults(db: DB, user: User | None) -> tuple[dict[str, str], list[str]
         return form, ["Sign in to start from your own log, goal and contract."]
     done = dash.year_to_date_wrvu(db, user, today)
     form["done"] = str(done)
-    notes.append(f"Done: your log from {today.year}-01-01 to {today.isoformat()}.")
+    waiting = 0 if done else dash.year_to_date_awaiting(db, user, catalog, today)
+    if waiting:
+        notes.append(
+            f"Done: 0 so far. {_awaiting_note(waiting, today.year)}, so they add no wRVU yet: your "
+            "year-to-date appears here once the release is loaded."
+        )
+    else:
+        notes.append(f"Done: your log from {today.year}-01-01 to {today.isoformat()}.")
     if user.annual_wrvu_goal:
         form["target"] = str((user.annual_wrvu_goal * user.fte).quantize(Decimal("0.01")))
         notes.append(f"Target: your annual goal {user.annual_wrvu_goal} x {user.fte} FTE.")
@@ -194,7 +207,7 @@ def _page(request: Request, template: str, context: dict[str, Any], errors: dict
 @router.get("/planner", response_class=HTMLResponse, include_in_schema=False)
 def planner_page(request: Request, db: DB, user: MaybeUser) -> Response:
     """The reverse planner: how many more procedures reach a target."""
-    form, notes = _plan_defaults(db, user)
+    form, notes = _plan_defaults(db, user, services(request).catalog)
     return _page(request, "planner.html", {"nav": "planner", "form": form, "notes": notes}, {})
 
 
@@ -222,11 +235,9 @@ def _offer_defaults(db: DB, user: User | None, catalog: Catalog) -> tuple[dict[s
     if not done:
         waiting = dash.year_to_date_awaiting(db, user, catalog, today)
         if waiting:
-            lines = "1 line" if waiting == 1 else f"{waiting:,} lines"
             return form, [
-                f"Your log has {lines} this year waiting for the {today.year} CMS release (not loaded "
-                "yet), so no wRVU to start from: your pace appears here once the release is loaded. "
-                "Until then, enter the annual wRVU you expect."
+                f"{_awaiting_note(waiting, today.year)}, so no wRVU to start from: your pace appears "
+                "here once the release is loaded. Until then, enter the annual wRVU you expect."
             ]
         return form, ["Your log has no lines this year yet: enter the annual wRVU you expect."]
     first = date(today.year, 1, 1)
