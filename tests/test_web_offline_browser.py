@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from fixtures_tracker import PRICED_DAY
 from fixtures_web import WEB_PASSWORD, LiveServer
+from openrvu.tracker import entries
 from openrvu.tracker.models import LogEntry, User
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -178,6 +179,60 @@ def test_a_lost_answer_is_resent_with_the_same_key_and_counted_once(
     lines = _server_lines(live_server, email)
     assert [(e.hcpcs, e.idempotency_key) for e in lines] == [("99214", sent[0]["idempotency_key"])]
     assert page.locator("#today .lines li").count() == 1
+
+
+def test_a_resent_entry_whose_line_was_deleted_meanwhile_is_not_counted_as_sent(
+    context: Any, live_server: LiveServer
+) -> None:
+    """A queued 99214 reaches the server, its answer is lost, and the user deletes that line (on another
+    device) before the retry: the retry answers 200 "deleted", so the outbox drops the entry without
+    logging it again and says so, apart from the lines it did send."""
+    page = context.new_page()
+    email = _sign_up_and_open_log(page)
+    app: Any = live_server.server.config.app
+    sent: list[dict[str, Any]] = []
+
+    def store_then_delete_then_lose_the_answer(route: Any) -> None:
+        body = json.loads(route.request.post_data)
+        first_send = body["idempotency_key"] not in {e["idempotency_key"] for e in sent}
+        sent.append(body)
+        if body["hcpcs"] != "99214" or not first_send:
+            route.continue_()
+            return
+        stored = route.fetch().json()  # the server stores the line ...
+        services = app.state.services
+        with services.session_maker() as session:  # ... the user deletes it elsewhere ...
+            user = session.scalars(select(User).where(User.email == email)).one()
+            entries.delete_entry(session, user, stored["id"], services.catalog)
+        route.abort("internetdisconnected")  # ... and the phone never heard back
+
+    context.route("**/api/log", store_then_delete_then_lose_the_answer)
+    context.set_offline(True)
+    _add(page, "99214")
+    _add(page, "99213")
+    _waiting(page, 2)
+    context.set_offline(False)
+    _waiting(page, 0)  # the retry (a few seconds later) sends both
+    status = page.locator("#outbox-status")
+    assert status.inner_text() == (
+        "1 waiting line was sent; 1 had already arrived and was deleted since: not logged again."
+    )
+    assert [e["hcpcs"] for e in sent] == ["99214", "99214", "99213"] and sent[0] == sent[1]
+    assert [e.hcpcs for e in _server_lines(live_server, email)] == ["99213"]  # the deleted one stays deleted
+    page.wait_for_function("document.querySelector('#today').innerText.includes('99213')")
+    assert "99214" not in page.locator("#today").inner_text()
+
+    # the deleted line alone: nothing was sent
+    context.set_offline(True)
+    _add(page, "99214")
+    _waiting(page, 1)
+    context.set_offline(False)
+    page.wait_for_function("document.querySelector('#outbox-status').innerText.includes('deleted since')")
+    _waiting(page, 0)
+    alone = "1 waiting line had already arrived and was deleted since: not logged again."
+    assert status.inner_text() == alone
+    assert len(sent) == 5 and sent[3] == sent[4]
+    assert [e.hcpcs for e in _server_lines(live_server, email)] == ["99213"]
 
 
 def test_a_refused_entry_comes_back_with_the_reason_and_is_kept_until_fixed(

@@ -8,7 +8,9 @@
 // never patient data. "Same patient" is sent as that option, not as a token: the server resolves it when
 // the entry arrives, and entries are sent oldest first, so it joins the line queued before it.
 // An entry leaves the outbox only when the server stored it (2xx) or the user discards it: a refused
-// entry (4xx) stays, marked, with the server's reason, for the user to fix or discard.
+// entry (4xx) stays, marked, with the server's reason, for the user to fix or discard. A 200 with
+// "deleted": true means the server had stored it and the user deleted that line since (its answer was
+// lost): it leaves too, counted apart from the lines sent, as it was not logged again.
 // Without JavaScript, or without IndexedDB, the form posts as it always did.
 (function () {
   "use strict";
@@ -140,10 +142,11 @@
     }).finally(function () { clearTimeout(timer); });
   }
 
-  // sent | invalid (the server refused the entry itself) | signin | retry (try again later)
+  // sent (deleted: it had arrived, and its line was deleted since) | invalid (the server refused the
+  // entry itself) | signin | retry (try again later)
   function outcome(result) {
     var s = result.status;
-    if (s >= 200 && s < 300) return { kind: "sent", id: result.body.id };
+    if (s >= 200 && s < 300) return { kind: "sent", id: result.body.id, deleted: result.body.deleted === true };
     if (s === 401) return { kind: "signin" };
     if (s === 0 || s === 403 || s === 408 || s === 429 || s >= 500) return { kind: "retry" };
     return { kind: "invalid", message: reason(result) };
@@ -205,12 +208,17 @@
   // Send the given entries oldest first; a refused one is marked and skipped, a failure stops the round.
   function sendAll(waiting) {
     var sent = 0;
+    var deleted = 0;
     var step = function (i) {
       if (i >= waiting.length) return Promise.resolve("done");
       return get(waiting[i].key).then(function (entry) {
         if (!entry || entry.error) return step(i + 1); // another tab sent or discarded it
         return deliver(entry).then(function (result) {
-          if (result.kind === "sent") { sent += 1; return remove(entry.key).then(function () { return step(i + 1); }); }
+          if (result.kind === "sent") {
+            if (result.deleted) deleted += 1;
+            else sent += 1;
+            return remove(entry.key).then(function () { return step(i + 1); });
+          }
           if (result.kind === "invalid") {
             entry.error = result.message;
             return put(entry).then(function () { return step(i + 1); });
@@ -219,7 +227,7 @@
         });
       });
     };
-    return step(0).then(function (stop) { return { sent: sent, stop: stop }; });
+    return step(0).then(function (stop) { return { sent: sent, deleted: deleted, stop: stop }; });
   }
 
   // Send every waiting entry of this user, oldest first; stop at the first one that cannot be sent now.
@@ -243,8 +251,8 @@
         });
       });
     }).then(function (result) {
+      if (result.sent || result.deleted) say(sentMessage(result.sent, result.deleted));
       if (result.sent) {
-        say(result.sent === 1 ? "1 waiting line was sent." : result.sent + " waiting lines were sent.");
         return refreshLog().then(function () { return result; });
       }
       return result;
@@ -261,6 +269,15 @@
     });
     return flushing;
   }
+  // "2 waiting lines were sent; 1 had already arrived and was deleted since: not logged again."
+  function sentMessage(sent, deleted) {
+    var gone = (deleted === 1 ? "had already arrived and was" : "had already arrived and were") +
+      " deleted since: not logged again.";
+    if (!sent) return waitingLines(deleted) + " " + gone;
+    var message = waitingLines(sent) + (sent === 1 ? " was sent" : " were sent");
+    return deleted ? message + "; " + deleted + " " + gone : message + ".";
+  }
+  function waitingLines(n) { return n === 1 ? "1 waiting line" : n + " waiting lines"; }
   function scheduleRetry() {
     clearTimeout(retryTimer);
     // Jitter spreads the retries of many phones coming back on the same wifi.
