@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import Connection, inspect, text
 
 from fixtures_tracker import create_pg_database, drop_pg_database
 from openrvu.tracker import entries, totals
@@ -86,19 +86,24 @@ def test_0002_backfills_dashboard_totals_from_existing_lines(empty_url: str) -> 
     engine.dispose()
 
 
+def _insert_user(conn: Connection) -> None:
+    """User 1 as the schema has it from 0002 on (with ``log_version``), written in SQL."""
+    conn.execute(
+        text(
+            "INSERT INTO users (id, email, password_hash, role, is_active, created_at, default_pos,"
+            " provider_kind, fte, contract, log_version) VALUES (1, 'a@example.org', 'x', 'admin', true,"
+            " '2025-01-01 00:00:00', '11', 'physician', '1.0', '{}', 0)"
+        )
+    )
+
+
 def test_0004_keeps_lines_logged_before_encounters_as_one_group_per_date(
     empty_url: str, catalog: Catalog
 ) -> None:
     migrate(empty_url, "0003")
     engine = make_engine(empty_url)
     with engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO users (id, email, password_hash, role, is_active, created_at, default_pos,"
-                " provider_kind, fte, contract, log_version) VALUES (1, 'a@example.org', 'x', 'admin', true,"
-                " '2025-01-01 00:00:00', '11', 'physician', '1.0', '{}', 0)"
-            )
-        )
+        _insert_user(conn)
         for i, mods in enumerate(["", "59"]):
             conn.execute(
                 text(
@@ -138,13 +143,7 @@ def test_0005_consumed_keys_upgrade_and_downgrade(empty_url: str) -> None:
     migrate(empty_url, "0004")
     engine = make_engine(empty_url)
     with engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO users (id, email, password_hash, role, is_active, created_at, default_pos,"
-                " provider_kind, fte, contract, log_version) VALUES (1, 'a@example.org', 'x', 'admin', true,"
-                " '2025-01-01 00:00:00', '11', 'physician', '1.0', '{}', 0)"
-            )
-        )
+        _insert_user(conn)
         conn.execute(
             text(
                 "INSERT INTO log_entries (id, user_id, date_of_service, hcpcs, modifiers, units, pos,"
