@@ -51,13 +51,19 @@ def _bools(mask: np.ndarray) -> pa.Array:
     return pc.cast(_ints(mask.astype(np.int64)), pa.bool_())
 
 
-def _strs(values: list[str]) -> pa.Array:
-    """An arrow string array of a list of Python strings."""
+def _utf8(values: list[str]) -> tuple[np.ndarray, bytes]:
+    """Python strings as one UTF-8 buffer and the int64 offsets of each (len + 1 of them)."""
     encoded = [v.encode("utf-8") for v in values]
     offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum([len(v) for v in encoded], dtype=np.int64)
+    return offsets, b"".join(encoded)
+
+
+def _strs(values: list[str]) -> pa.Array:
+    """An arrow string array of a list of Python strings."""
+    offsets, data = _utf8(values)
     return pa.Array.from_buffers(
-        pa.large_string(), len(encoded), [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))]
+        pa.large_string(), len(values), [None, pa.py_buffer(offsets), pa.py_buffer(data)]
     ).cast(pa.string())
 
 

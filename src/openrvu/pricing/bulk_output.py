@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from openrvu.pricing.bulk_arrow import _money, _pick, _put
+from openrvu.pricing.bulk_arrow import _money, _pick, _put, _utf8
 
 try:  # built by ``pip install`` (setup.py); optional where no C compiler is at hand
     from openrvu.pricing import _csvout
@@ -129,15 +129,8 @@ def csv_lines(table: pa.Table, out: dict[str, Column], header: bool) -> list[byt
 
 
 def _header(names: list[str]) -> bytes:
-    texts = _texts_spec(names)
+    texts = _utf8(names)
     return _csvout.write_rows(1, [("c", np.array([k], dtype=np.int64), *texts) for k in range(len(names))])
-
-
-def _texts_spec(texts: list[str]) -> tuple[np.ndarray, bytes]:
-    encoded = [t.encode("utf-8") for t in texts]
-    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
-    offsets[1:] = np.cumsum([len(e) for e in encoded])
-    return offsets, b"".join(encoded)
 
 
 def _string_spec(array: pa.Array) -> tuple:
@@ -149,7 +142,7 @@ def _string_spec(array: pa.Array) -> tuple:
 
 def _spec(column: Column) -> tuple:
     if isinstance(column, Coded):
-        return ("c", np.ascontiguousarray(column.codes, dtype=np.int64), *_texts_spec(column.texts))
+        return ("c", np.ascontiguousarray(column.codes, dtype=np.int64), *_utf8(column.texts))
     if isinstance(column, Money):
         return (
             "m",
