@@ -33,7 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from openrvu.pricing.arrays import KIND_ANES, KIND_CONTRACTOR, KIND_NONE, KIND_PAY, ROW_MODS, RefArrays
-from openrvu.pricing.bulk_arrow import _encode, _encode_runs, _ints
+from openrvu.pricing.bulk_arrow import _encode, _encode_runs, _flat, _ints
 from openrvu.pricing.bulk_chunks import (
     BulkStats,
     ChunkSink,
@@ -931,10 +931,6 @@ def _checks(mods: tuple[str, ...]) -> bool:
     except PricingError:
         return False
     return True
-
-
-def _flat(array: pa.Array | pa.ChunkedArray) -> pa.Array:
-    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
 def outcome_rows(table: pa.Table) -> list[Outcome]:

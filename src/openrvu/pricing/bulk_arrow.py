@@ -18,6 +18,11 @@ def _ints(values: np.ndarray) -> pa.Array:
     return pa.Array.from_buffers(pa.int64(), len(data), [None, pa.py_buffer(data)])
 
 
+def _flat(array: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """One array of a column's chunks (no copy when it is one already)."""
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
 def _np(array: pa.Array) -> np.ndarray:
     """An arrow integer array without nulls as numpy int64 (read from its buffer)."""
     width = array.type.bit_width // 8
@@ -132,7 +137,7 @@ def _encode(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
 
 def _run_heads(column: pa.ChunkedArray) -> np.ndarray:
     """True on each line whose value differs from the line before (and on the first line)."""
-    flat = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    flat = _flat(column)
     head = np.ones(len(flat), dtype=bool)
     if len(flat) > 1:
         head[1:] = _flags(pc.not_equal(flat.slice(1), flat.slice(0, len(flat) - 1)))

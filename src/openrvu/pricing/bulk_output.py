@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from openrvu.pricing.bulk_arrow import _money, _pick, _put, _utf8
+from openrvu.pricing.bulk_arrow import _flat, _money, _pick, _put, _utf8
 
 try:  # built by ``pip install`` (setup.py); optional where no C compiler is at hand
     from openrvu.pricing import _csvout
@@ -149,8 +149,7 @@ def _spec(column: Column) -> tuple:
             np.ascontiguousarray(column.value, dtype=np.int64),
             np.ascontiguousarray(column.mask, dtype=np.uint8),
         )
-    flat = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    return ("a", flat)
+    return ("a", _flat(column))
 
 
 def _slice(spec: tuple, start: int, stop: int) -> tuple:
