@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 
@@ -58,8 +59,15 @@ def test_search_answers_while_typing_and_arrow_keys_open_a_code(page: Any) -> No
     codes = page.locator("#results .hcpcs").all_inner_texts()
     assert "99213" in codes and all(c.startswith("9921") for c in codes[:5])
     box.fill("")
-    box.press_sequentially("video doctor visit at home", delay=20)
-    page.wait_for_function("document.querySelector('#results').innerText.includes('G0320')")
+    # a pause while typing sends a prefix whose results hold G0320 too; the answer to the whole input
+    # then replaces them (and the selection): wait for that answer before moving through the list
+    query = "video doctor visit at home"
+    with page.expect_response(lambda r: parse_qs(urlparse(r.url).query).get("q") == [query]):
+        box.press_sequentially(query, delay=20)
+    page.wait_for_function(
+        "document.querySelector('#results').innerText.includes('G0320')"
+        " && !document.querySelector('#q').classList.contains('htmx-request')"
+    )
     box.press("ArrowDown")
     assert page.locator("#results [aria-selected=true]").count() == 1
     first = page.locator("#results [aria-selected=true] .hcpcs").inner_text()
